@@ -1,3 +1,4 @@
+using SlateDb.Cache;
 using SlateDb.Format;
 using SlateDb.ObjectStore;
 using Xunit;
@@ -65,7 +66,7 @@ public class SstCorruptionTests
 
         // The store path (ranged GETs, tail read, cache) on a sample of positions.
         var store = new InMemoryObjectStore();
-        var cache = new Cache.BlockCache(1024 * 1024);
+        var cache = new BlockCache(1024 * 1024);
         for (var position = 0; position < original.Length; position += 7)
         {
             var corrupt = (byte[])original.Clone();
