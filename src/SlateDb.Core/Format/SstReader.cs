@@ -72,6 +72,11 @@ internal sealed class SstReader
         var tail = await ReadExactAsync(store, path, tailStart, tailLength, "footer", ct).ConfigureAwait(false);
         var footer = SstFooter.Read(tail.Span[^SstFormat.FooterLength..], size, path);
         var metadataLength = size - SstFormat.FooterLength - footer.MetadataStart;
+        if (metadataLength > Array.MaxLength)
+        {
+            throw new CorruptionException(path, $"footer: {metadataLength} bytes of index, filter and properties exceed what a reader can hold");
+        }
+
         var metadata = footer.MetadataStart >= tailStart
             ? tail.Slice((int)(footer.MetadataStart - tailStart), (int)metadataLength)
             : await ReadExactAsync(store, path, footer.MetadataStart, metadataLength, "index", ct).ConfigureAwait(false);
@@ -153,8 +158,8 @@ internal sealed class SstReader
         return _cache is not null && _cache.TryGet(_cacheId, index, out block);
     }
 
-    /// <summary>Whether the reader has a cache.</summary>
-    internal bool HasCache => _cache is not null;
+    /// <summary>Whether block <paramref name="index"/> is cached (without touching the cache's statistics).</summary>
+    internal bool IsCached(int index) => _cache is not null && _cache.Contains(_cacheId, index);
 
     /// <summary>Caches a block that was decoded from a larger read.</summary>
     internal void AddToCache(DataBlock block) => _cache?.Add(_cacheId, block.Index, block.Compact());

@@ -67,6 +67,32 @@ public class SstReaderStoreTests
     }
 
     [Fact]
+    public async Task ARangeOutsideTheSstReadsNothing()
+    {
+        var (store, _) = await StoreAsync(3000);
+        var reader = await SstReader.OpenAsync(store, Path);
+        store.Reset();
+        Assert.Empty(await ReadAllAsync(reader, KeyRange.Between(SstTestKit.Key("a"), NumberKey(0))));
+        Assert.Empty(await ReadAllAsync(reader, KeyRange.From(NumberKey(3000))));
+        Assert.Empty(await ReadAllAsync(reader, KeyRange.Prefix(SstTestKit.Key("other"))));
+        Assert.Equal(0, store.Gets);
+    }
+
+    [Fact]
+    public async Task ReadAheadSkipsCachedBlocks()
+    {
+        var (store, _) = await StoreAsync(3000);
+        var cache = new BlockCache(64 * 1024 * 1024);
+        var reader = await SstReader.OpenAsync(store, Path, cache);
+        Assert.NotNull(await reader.GetAsync(NumberKey(1500), 1));
+        var cachedBlock = reader.Index.FindFirstBlock(NumberKey(1500));
+        store.Reset();
+        Assert.Equal(3000, (await ReadAllAsync(reader, options: new SstReadOptions { ReadAheadBlocks = 1000 })).Count);
+        Assert.Equal(2, store.Gets);
+        Assert.True(cachedBlock > 0 && cachedBlock < reader.BlockCount - 1);
+    }
+
+    [Fact]
     public async Task BlocksComeFromTheCacheTheSecondTime()
     {
         var (store, _) = await StoreAsync(3000);
