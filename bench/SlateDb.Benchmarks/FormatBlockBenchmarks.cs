@@ -19,9 +19,9 @@ public class FormatBlockBenchmarks
         _rows = FormatBenchmarkData.Rows(4096);
         _builder = new BlockBuilder(8192);
         var count = 0;
-        while (_builder.SizeAfterAdding(_rows[count]) <= 4096)
+        while (_builder.TryAdd(_rows[count], 4096))
         {
-            _builder.Add(_rows[count++]);
+            count++;
         }
 
         _rows = _rows[..count];
@@ -35,7 +35,7 @@ public class FormatBlockBenchmarks
         _builder.Reset();
         foreach (var row in _rows)
         {
-            _builder.Add(row);
+            _builder.TryAdd(row, int.MaxValue);
         }
 
         return _builder.Finish().Length;
