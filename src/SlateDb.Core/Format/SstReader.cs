@@ -58,10 +58,13 @@ internal sealed class SstReader
     /// SSTs also covers the index, filter and properties (else one more GET fetches them).
     /// </summary>
     public static Task<SstReader> OpenAsync(IObjectStore store, string path, BlockCache? cache = null, CancellationToken ct = default)
-        => OpenAsync(store, path, objectSize: null, cache, ct);
+        => OpenCoreAsync(store, path, objectSize: null, cache, ct);
 
     /// <summary>As <see cref="OpenAsync(IObjectStore, string, BlockCache?, CancellationToken)"/>; a known <paramref name="objectSize"/> (from the manifest) saves the HEAD.</summary>
-    public static async Task<SstReader> OpenAsync(IObjectStore store, string path, long? objectSize, BlockCache? cache = null, CancellationToken ct = default)
+    public static Task<SstReader> OpenAsync(IObjectStore store, string path, long objectSize, BlockCache? cache = null, CancellationToken ct = default)
+        => OpenCoreAsync(store, path, objectSize, cache, ct);
+
+    private static async Task<SstReader> OpenCoreAsync(IObjectStore store, string path, long? objectSize, BlockCache? cache, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(path);
@@ -133,6 +136,28 @@ internal sealed class SstReader
     {
         ArgumentNullException.ThrowIfNull(range);
         return new SstIterator(this, range, options ?? SstReadOptions.Default);
+    }
+
+    /// <summary>
+    /// Reads and checks every block: checksums, decoding, row order (compacted: key ascending, seq descending) and that
+    /// the rows agree with the properties (count, seq bounds, first and last key). Blocks bypass the cache.
+    /// </summary>
+    /// <exception cref="CorruptionException">Something does not verify; the message names the part.</exception>
+    public async Task VerifyAsync(CancellationToken ct = default)
+    {
+        var verifier = new SstVerifier(this);
+        const int Group = 16;
+        for (var first = 0; first < _index.Count; first += Group)
+        {
+            var count = Math.Min(Group, _index.Count - first);
+            var group = await FetchBlocksAsync(first, count, ct).ConfigureAwait(false);
+            for (var i = first; i < first + count; i++)
+            {
+                verifier.Check(DecodeBlock(i, SliceGroup(group, first, i)));
+            }
+        }
+
+        verifier.Finish();
     }
 
     /// <summary>Block <paramref name="index"/>: from memory, the cache, or one ranged GET (cached when <paramref name="cache"/>).</summary>
