@@ -60,8 +60,11 @@ internal sealed class SstReader
     public static Task<SstReader> OpenAsync(IObjectStore store, string path, BlockCache? cache = null, CancellationToken ct = default)
         => OpenCoreAsync(store, path, objectSize: null, cache, ct);
 
-    /// <summary>As <see cref="OpenAsync(IObjectStore, string, BlockCache?, CancellationToken)"/>; a known <paramref name="objectSize"/> (from the manifest) saves the HEAD.</summary>
-    public static Task<SstReader> OpenAsync(IObjectStore store, string path, long objectSize, BlockCache? cache = null, CancellationToken ct = default)
+    /// <summary>
+    /// As <see cref="OpenAsync(IObjectStore, string, BlockCache?, CancellationToken)"/>; a known <paramref name="objectSize"/>
+    /// (from the manifest) saves the HEAD, null means unknown. (Pass a cache by name when the size is a literal null.)
+    /// </summary>
+    public static Task<SstReader> OpenAsync(IObjectStore store, string path, long? objectSize, BlockCache? cache = null, CancellationToken ct = default)
         => OpenCoreAsync(store, path, objectSize, cache, ct);
 
     private static async Task<SstReader> OpenCoreAsync(IObjectStore store, string path, long? objectSize, BlockCache? cache, CancellationToken ct)
