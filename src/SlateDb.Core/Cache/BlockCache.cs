@@ -116,7 +116,7 @@ internal sealed class BlockCache
         }
     }
 
-    /// <summary>Drops every block of one SST (for example after it was deleted).</summary>
+    /// <summary>Drops every block of one SST (for example after it was deleted); <paramref name="sstId"/> comes from <see cref="SstReader.CacheIdOf"/>.</summary>
     public void Remove(string sstId)
     {
         lock (_lock)

@@ -29,7 +29,7 @@ internal sealed class SstReader
         _data = data;
         Path = path;
         _cache = store is null ? null : cache;
-        _cacheId = store is null ? path : $"{store.Uri}|{path}";
+        _cacheId = store is null ? path : CacheIdOf(store, path);
         Info = info;
         _index = index;
         _filter = filter;
@@ -46,6 +46,9 @@ internal sealed class SstReader
 
     /// <summary>Whether the SST has a bloom filter.</summary>
     public bool HasFilter => _filter is not null;
+
+    /// <summary>The id under which the blocks of the SST at <paramref name="path"/> in <paramref name="store"/> are cached (see <see cref="BlockCache.Remove(string)"/>).</summary>
+    public static string CacheIdOf(IObjectStore store, string path) => $"{store.Uri}|{path}";
 
     /// <summary>The decoded index (for tests and tools).</summary>
     internal IndexBlock Index => _index;

@@ -113,6 +113,10 @@ public class SstReaderStoreTests
         Assert.Equal(3000, (await ReadAllAsync(reader)).Count);
         Assert.Equal(0, store.Gets);
         Assert.True(gets > 0);
+
+        cache.Remove(SstReader.CacheIdOf(store, Path));
+        Assert.Equal(0, cache.Count);
+        Assert.Equal(0, cache.SizeBytes);
     }
 
     [Fact]
