@@ -179,16 +179,18 @@ internal sealed class SstIterator : IRowIterator
         }
         else
         {
-            if (_prefetch is not null && _prefetchFirst == b)
+            if (_prefetch is { } pending && _prefetchFirst == b)
             {
-                _group = await _prefetch.ConfigureAwait(false);
-                (_groupFirst, _groupCount) = (_prefetchFirst, _prefetchCount);
                 _prefetch = null;
+                _groupCount = 0;
+                _group = await pending.ConfigureAwait(false);
+                (_groupFirst, _groupCount) = (_prefetchFirst, _prefetchCount);
             }
             else
             {
                 DropPrefetch();
                 var count = GroupSize(b);
+                _groupCount = 0;
                 _group = await _reader.FetchBlocksAsync(b, count, ct).ConfigureAwait(false);
                 (_groupFirst, _groupCount) = (b, count);
             }
