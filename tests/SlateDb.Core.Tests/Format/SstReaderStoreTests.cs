@@ -156,7 +156,7 @@ public class SstReaderStoreTests
     public async Task AFailedReadCanBeRetried(int readAhead)
     {
         var (store, sst) = await StoreAsync(3000);
-        var flaky = new FlakyStore(store);
+        var flaky = new FlakyObjectStore(store);
         var reader = await SstReader.OpenAsync(flaky, Path, sst.Data.Length);
         var iterator = reader.CreateIterator(KeyRange.All, new SstReadOptions { ReadAheadBlocks = readAhead, CacheBlocks = false });
         var rows = 0;
@@ -202,38 +202,4 @@ public class SstReaderStoreTests
         await store.DeleteAsync(Path);
         await Assert.ThrowsAsync<ObjectNotFoundException>(async () => await reader.GetAsync(NumberKey(5), 1));
     }
-}
-
-/// <summary>Fails the next GET with a transient error when asked to.</summary>
-internal sealed class FlakyStore(IObjectStore inner) : IObjectStore
-{
-    public bool FailNext { get; set; }
-
-    public string Uri => inner.Uri;
-
-    public Task<ObjectData> GetAsync(string path, ByteRange? range = null, CancellationToken cancellationToken = default)
-    {
-        if (FailNext)
-        {
-            FailNext = false;
-            return Task.FromException<ObjectData>(new ObjectStoreException(path, Uri, "injected", isTransient: true));
-        }
-
-        return inner.GetAsync(path, range, cancellationToken);
-    }
-
-    public Task<ObjectMeta> HeadAsync(string path, CancellationToken cancellationToken = default) => inner.HeadAsync(path, cancellationToken);
-
-    public Task<ObjectMeta> PutAsync(string path, ReadOnlyMemory<byte> data, PutMode mode, CancellationToken cancellationToken = default)
-        => inner.PutAsync(path, data, mode, cancellationToken);
-
-    public Task<ObjectMeta> PutAsync(string path, ReadOnlyMemory<byte> data, PutMode mode, PutOptions options, CancellationToken cancellationToken = default)
-        => inner.PutAsync(path, data, mode, options, cancellationToken);
-
-    public IAsyncEnumerable<ObjectMeta> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default)
-        => inner.ListAsync(prefix, startAfter, cancellationToken);
-
-    public Task DeleteAsync(string path, CancellationToken cancellationToken = default) => inner.DeleteAsync(path, cancellationToken);
-
-    public Task CopyAsync(string from, string to, CancellationToken cancellationToken = default) => inner.CopyAsync(from, to, cancellationToken);
 }
