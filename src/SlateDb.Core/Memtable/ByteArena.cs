@@ -68,14 +68,7 @@ internal sealed class ByteArena
 
     private int AddChunk(int size)
     {
-        var chunks = _chunks;
-        if (_chunkCount == chunks.Length)
-        {
-            var grown = new byte[chunks.Length * 2][];
-            Array.Copy(chunks, grown, chunks.Length);
-            Volatile.Write(ref _chunks, grown);
-            chunks = grown;
-        }
+        var chunks = ChunkDirectory.EnsureRoom(ref _chunks, _chunkCount);
 
         // The chunk reference is stored before any row naming it is published (with a release write), so a reader
         // that sees the row also sees the chunk.

@@ -296,18 +296,8 @@ internal sealed class SkipList
     {
         var index = _nodeCount;
         var chunk = index >> NodeShift;
-        var chunks = _nodeChunks;
-        if (chunk == chunks.Length)
-        {
-            var grown = new SkipListNode[chunks.Length * 2][];
-            Array.Copy(chunks, grown, chunks.Length);
-            grown[chunk] = new SkipListNode[NodesPerChunk];
-            Volatile.Write(ref _nodeChunks, grown);
-        }
-        else if (chunks[chunk] is null)
-        {
-            chunks[chunk] = new SkipListNode[NodesPerChunk];
-        }
+        var chunks = ChunkDirectory.EnsureRoom(ref _nodeChunks, chunk);
+        chunks[chunk] ??= new SkipListNode[NodesPerChunk];
 
         _nodeCount = index + 1;
         return index;
@@ -319,15 +309,7 @@ internal sealed class SkipList
         var length = height - 1;
         if (_towerOffset + length > TowerChunkSize)
         {
-            var chunks = _towerChunks;
-            if (_towerChunkCount == chunks.Length)
-            {
-                var grown = new int[chunks.Length * 2][];
-                Array.Copy(chunks, grown, chunks.Length);
-                Volatile.Write(ref _towerChunks, grown);
-                chunks = grown;
-            }
-
+            var chunks = ChunkDirectory.EnsureRoom(ref _towerChunks, _towerChunkCount);
             chunks[_towerChunkCount++] = new int[TowerChunkSize];
             _towerOffset = 0;
         }
