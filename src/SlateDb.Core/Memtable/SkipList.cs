@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using SlateDb.Format;
+using SlateDb.Read;
 
 namespace SlateDb.Memtable;
 
@@ -73,7 +74,7 @@ internal sealed class SkipList
     public bool Insert(in Row row)
     {
         var key = row.Key.Span;
-        var prefix = SkipListLayout.KeyPrefix(key);
+        var prefix = RowOrder.KeyPrefix(key);
         Span<int> prev = stackalloc int[MaxHeight];
         var height = _height;
 
@@ -134,7 +135,7 @@ internal sealed class SkipList
     /// <summary>The first node at or after (key, seq) in list order; 0 when there is none.</summary>
     public int FindGreaterOrEqual(ReadOnlySpan<byte> key, ulong seq)
     {
-        var prefix = SkipListLayout.KeyPrefix(key);
+        var prefix = RowOrder.KeyPrefix(key);
         var x = _head;
         for (var level = Volatile.Read(ref _height) - 1; level > 0; level--)
         {

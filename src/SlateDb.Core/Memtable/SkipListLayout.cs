@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using SlateDb.Format;
 
@@ -63,24 +62,6 @@ internal static class SkipListLayout
     /// <summary>The first four bytes of a key from its 8-byte prefix.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint Prefix32(ulong keyPrefix) => (uint)(keyPrefix >> 32);
-
-    /// <summary>
-    /// The first 8 bytes of <paramref name="key"/> as a big-endian number, zero-padded. Comparing two such numbers
-    /// orders keys as their bytes do whenever the numbers differ (a shorter key pads with zeros, which sort first).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong KeyPrefix(ReadOnlySpan<byte> key)
-    {
-        if (key.Length >= sizeof(ulong))
-        {
-            return BinaryPrimitives.ReadUInt64BigEndian(key);
-        }
-
-        Span<byte> padded = stackalloc byte[sizeof(ulong)];
-        padded.Clear();
-        key.CopyTo(padded);
-        return BinaryPrimitives.ReadUInt64BigEndian(padded);
-    }
 
     /// <summary>Two non-negative ints in one long.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
