@@ -39,6 +39,7 @@ internal sealed class SkipList
     private const int ChunkShift = 16;
     private const int ChunkLongs = 1 << ChunkShift;
     private const int ChunkMask = ChunkLongs - 1;
+    private const int MaxChunks = int.MaxValue >> ChunkShift;
 
     private readonly ByteArena _arena;
     private readonly int[] _splice = new int[MaxHeight];
@@ -285,6 +286,13 @@ internal sealed class SkipList
         var length = height + SkipListLayout.FieldCount;
         if (_offset + length > ChunkLongs)
         {
+            if (_chunkCount == MaxChunks)
+            {
+                // Node indexes are ints: about 200 million rows. The writer freezes memtables long before this.
+                throw new InvalidOperationException(
+                    $"The memtable is full: its node storage reached {(long)MaxChunks * ChunkLongs * sizeof(long)} bytes.");
+            }
+
             var chunks = ChunkDirectory.EnsureRoom(ref _chunks, _chunkCount);
             chunks[_chunkCount] = new long[ChunkLongs];
             Volatile.Write(ref _chunkCount, _chunkCount + 1);
