@@ -50,14 +50,4 @@ stop() {
   stop_pidfiles "$1/azurite.pgid"
 }
 
-case "${1:-}" in
-  install) install ;;
-  start)
-    [ $# -eq 2 ] || die "usage: $0 start DIR"
-    dir_arg=$2
-    trap 'rc=$?; if [ $rc -ne 0 ]; then stop "$dir_arg"; fi' EXIT
-    start "$dir_arg"
-    ;;
-  stop) [ $# -eq 2 ] || die "usage: $0 stop DIR"; stop "$2" ;;
-  *) die "usage: $0 install | start DIR | stop DIR" ;;
-esac
+server_main "$@"

@@ -66,3 +66,19 @@ stop_pidfiles() {
   done
   for f in "$@"; do rm -f "$f"; done
 }
+
+# The command line every server script shares: install | start DIR | stop DIR. The script defines the functions
+# install, start DIR and stop DIR. A failed start stops whatever it had started.
+server_main() {
+  case "${1:-}" in
+    install) install ;;
+    start)
+      [ $# -eq 2 ] || die "usage: $0 start DIR"
+      _server_dir=$2
+      trap 'rc=$?; if [ $rc -ne 0 ]; then stop "$_server_dir"; fi' EXIT
+      start "$_server_dir"
+      ;;
+    stop) [ $# -eq 2 ] || die "usage: $0 stop DIR"; stop "$2" ;;
+    *) die "usage: $0 install | start DIR | stop DIR" ;;
+  esac
+}

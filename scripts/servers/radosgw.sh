@@ -126,15 +126,4 @@ stop() {
   stop_pidfiles "$dir/rgw.pgid" "$dir/osd.pgid" "$dir/mon.pgid"
 }
 
-case "${1:-}" in
-  install) install ;;
-  start)
-    [ $# -eq 2 ] || die "usage: $0 start DIR"
-    # A failed start leaves no daemon behind.
-    dir_arg=$2
-    trap 'rc=$?; if [ $rc -ne 0 ]; then stop "$dir_arg"; fi' EXIT
-    start "$dir_arg"
-    ;;
-  stop) [ $# -eq 2 ] || die "usage: $0 stop DIR"; stop "$2" ;;
-  *) die "usage: $0 install | start DIR | stop DIR" ;;
-esac
+server_main "$@"

@@ -72,7 +72,7 @@ internal sealed class StoreUri
         return result;
     }
 
-    public ArgumentException Error(string problem) => new($"Invalid object store URI '{Redacted()}': {problem}. {_supportedForms}.", "uri");
+    public ArgumentException Error(string problem) => new($"Invalid object store URI '{Redacted()}': {problem}. {_supportedForms}.");
 
     public void RejectQuery()
     {
@@ -134,7 +134,7 @@ internal sealed class StoreUri
         }
         catch (UriFormatException e)
         {
-            throw new ArgumentException($"Invalid object store URI '{Redacted()}': bad percent-escape ({e.Message}). {_supportedForms}.", "uri", e);
+            throw new ArgumentException($"Invalid object store URI '{Redacted()}': bad percent-escape ({e.Message}). {_supportedForms}.", e);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Storage;
@@ -12,7 +11,8 @@ namespace SlateDb.ObjectStore;
 /// <para>Creates send <c>If-None-Match: *</c> and updates send <c>If-Match</c>; large puts are staged as blocks and
 /// the conditions apply to the final block-list commit, so they hold at any size. ETags are returned without
 /// quotes. The put id is stored as the blob metadata <c>slatedbputid</c>. Blob names are listed in the service's
-/// lexical (UTF-8 byte) order, which equals ordinal order for the ASCII paths the database writes.</para>
+/// order (UTF-8 bytes for Azure, UTF-16 code units for Azurite); both agree with ordinal order except between
+/// characters above U+FFFF and those from U+E000 to U+FFFF, which database paths never contain.</para>
 /// </remarks>
 public sealed class AzureBlobObjectStore : IObjectStore
 {
@@ -80,7 +80,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
             await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
             var result = (await Blob(path).DownloadContentAsync(options, cancellationToken).ConfigureAwait(false)).Value;
             var details = result.Details;
-            var size = TotalSize(details.ContentRange) ?? details.ContentLength;
+            var size = HttpStoreErrors.TotalSizeFromContentRange(details.ContentRange) ?? details.ContentLength;
             return new ObjectData(ToMeta(path, size, details.LastModified, details.ETag, details.Metadata), result.Content.ToMemory());
         }
         catch (Exception e) when (range is not null && AzureErrorMapper.IsInvalidRange(e))
@@ -143,13 +143,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
         }
         catch (Exception e) when (AzureErrorMapper.Map(e, AzureOperation.Put, path, Uri, mode, cancellationToken) is { } mapped)
         {
-            if (mapped is ObjectAlreadyExistsException or PreconditionFailedException
-                && await OwnWriteCheck.FindOwnWriteAsync(this, path, options, cancellationToken).ConfigureAwait(false) is { } own)
-            {
-                return own;
-            }
-
-            throw mapped;
+            return await OwnWriteCheck.OwnWriteOrThrowAsync(mapped, this, path, options, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -162,7 +156,9 @@ public sealed class AzureBlobObjectStore : IObjectStore
         try
         {
             await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
-            blobs = _container.GetBlobsAsync(new GetBlobsOptions { Prefix = _keyPrefix + prefix }, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            // StartFrom is inclusive; the exact match is skipped below.
+            var request = new GetBlobsOptions { Prefix = _keyPrefix + prefix, StartFrom = after };
+            blobs = _container.GetBlobsAsync(request, cancellationToken).GetAsyncEnumerator(cancellationToken);
         }
         catch (Exception e) when (AzureErrorMapper.Map(e, AzureOperation.List, prefix, Uri, null, cancellationToken) is { } mapped)
         {
@@ -244,17 +240,6 @@ public sealed class AzureBlobObjectStore : IObjectStore
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         return options.CreateServiceClient().GetBlobContainerClient(options.Container);
-    }
-
-    private static long? TotalSize(string? contentRange)
-    {
-        if (string.IsNullOrEmpty(contentRange))
-        {
-            return null;
-        }
-
-        var slash = contentRange.LastIndexOf('/');
-        return slash >= 0 && long.TryParse(contentRange.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var total) ? total : null;
     }
 
     private static ObjectMeta ToMeta(string path, long size, DateTimeOffset lastModified, ETag etag, IDictionary<string, string>? metadata) =>

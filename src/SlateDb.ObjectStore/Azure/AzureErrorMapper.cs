@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Sockets;
 using Azure;
 
 namespace SlateDb.ObjectStore;
@@ -42,14 +41,9 @@ internal static class AzureErrorMapper
     /// </summary>
     public static Exception? Map(Exception error, AzureOperation operation, string path, string storeUri, PutMode? mode, CancellationToken cancellationToken)
     {
-        if (error is ObjectStoreException)
+        if (HttpStoreErrors.PassesThrough(error, cancellationToken))
         {
-            return error;
-        }
-
-        if (error is OperationCanceledException && cancellationToken.IsCancellationRequested)
-        {
-            return null;
+            return error as ObjectStoreException;
         }
 
         // The SDK reports exhausted retries as an AggregateException of each attempt's failure; the last one decides.
@@ -59,9 +53,10 @@ internal static class AzureErrorMapper
             return MapStatus(failed, error, operation, path, storeUri, mode);
         }
 
-        var transient = IsNetworkFailure(error);
-        var what = transient ? "Azure Blob request failed (network or timeout)" : "Azure Blob request failed";
-        return new ObjectStoreException(path, storeUri, $"{what} during {operation}: {cause.Message}", transient, error);
+        // Status 0: the request got no response at all.
+        return cause is RequestFailedException { Status: 0 }
+            ? new ObjectStoreException(path, storeUri, $"Azure Blob request got no response during {operation}: {cause.Message}", isTransient: true, error)
+            : HttpStoreErrors.WithoutStatus(error, "Azure Blob", operation.ToString(), path, storeUri);
     }
 
     private static ObjectStoreException MapStatus(RequestFailedException failed, Exception error, AzureOperation operation, string path, string storeUri, PutMode? mode)
@@ -97,23 +92,5 @@ internal static class AzureErrorMapper
     {
         var newline = message.IndexOf('\n', StringComparison.Ordinal);
         return newline < 0 ? message : message[..newline].TrimEnd('\r');
-    }
-
-    private static bool IsNetworkFailure(Exception error)
-    {
-        for (var e = error; e is not null; e = e.InnerException)
-        {
-            if (e is HttpRequestException or IOException or SocketException or TimeoutException or OperationCanceledException or RequestFailedException { Status: 0 })
-            {
-                return true;
-            }
-
-            if (e is AggregateException aggregate)
-            {
-                return aggregate.InnerExceptions.Any(IsNetworkFailure);
-            }
-        }
-
-        return false;
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
 
@@ -61,14 +60,9 @@ internal static class S3ErrorMapper
     /// <param name="cancellationToken">The caller's token: a cancellation it requested is not a store failure.</param>
     public static Exception? Map(Exception error, S3Operation operation, string path, string storeUri, PutMode? mode, CancellationToken cancellationToken)
     {
-        if (error is ObjectStoreException)
+        if (HttpStoreErrors.PassesThrough(error, cancellationToken))
         {
-            return error;
-        }
-
-        if (error is OperationCanceledException && cancellationToken.IsCancellationRequested)
-        {
-            return null;
+            return error as ObjectStoreException;
         }
 
         if (error is AmazonServiceException service && service.StatusCode != 0)
@@ -76,9 +70,7 @@ internal static class S3ErrorMapper
             return MapService(service, operation, path, storeUri, mode);
         }
 
-        var transient = IsNetworkFailure(error);
-        var what = transient ? "S3 request failed (network or timeout)" : "S3 request failed";
-        return new ObjectStoreException(path, storeUri, $"{what} during {operation}: {error.Message}", transient, error);
+        return HttpStoreErrors.WithoutStatus(error, "S3", operation.ToString(), path, storeUri);
     }
 
     private static ObjectStoreException MapService(AmazonServiceException error, S3Operation operation, string path, string storeUri, PutMode? mode)
@@ -112,18 +104,5 @@ internal static class S3ErrorMapper
         var transient = status >= 500 || status is 408 or 429 || s_transientCodes.Contains(code);
         var detail = code.Length > 0 ? $"{status} {code}" : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return new ObjectStoreException(path, storeUri, $"S3 {operation} failed with {detail}: {error.Message}", transient, error);
-    }
-
-    private static bool IsNetworkFailure(Exception error)
-    {
-        for (var e = error; e is not null; e = e.InnerException)
-        {
-            if (e is HttpRequestException or IOException or SocketException or TimeoutException or OperationCanceledException)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using Amazon;
 using Amazon.Runtime;
@@ -16,8 +15,9 @@ namespace SlateDb.ObjectStore;
 /// servers that ignore conditions on <c>CompleteMultipartUpload</c> would otherwise overwrite silently. Unconditional
 /// puts above <see cref="S3ObjectStoreOptions.MultipartThreshold"/> use a multipart upload.</para>
 /// <para>ETags are returned without quotes. The put id is stored as the user metadata
-/// <c>x-amz-meta-slatedb-putid</c>. Listing returns keys in the order S3 does: UTF-8 byte order, which equals
-/// ordinal order for the ASCII paths the database writes.</para>
+/// <c>x-amz-meta-slatedb-putid</c>. Listing returns keys in the order S3 does: UTF-8 byte order, which agrees with
+/// ordinal order except between characters above U+FFFF and those from U+E000 to U+FFFF, which database paths
+/// never contain.</para>
 /// </remarks>
 public sealed class S3ObjectStore : IObjectStore, IDisposable
 {
@@ -90,7 +90,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         {
             using var response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
             var bytes = await ReadBodyAsync(response, path, cancellationToken).ConfigureAwait(false);
-            var totalSize = TotalSize(response.ContentRange);
+            var totalSize = HttpStoreErrors.TotalSizeFromContentRange(response.ContentRange);
             if (totalSize is null && range is { } whole)
             {
                 // The server ignored the range and sent the whole object: cut the range out of it.
@@ -144,6 +144,11 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             if (mode.Kind == PutModeKind.Overwrite && data.Length > _multipartThreshold)
             {
                 etag = await S3MultipartUpload.UploadAsync(_client, _bucket, key, data, _partSize, _multipartConcurrency, options.PutId, cancellationToken).ConfigureAwait(false);
+                if (string.IsNullOrEmpty(NormalizeETag(etag)))
+                {
+                    // Some servers (Ceph radosgw) leave the ETag out of the completion response; ask for it.
+                    return await HeadAsync(path, cancellationToken).ConfigureAwait(false);
+                }
             }
             else
             {
@@ -170,13 +175,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         }
         catch (Exception e) when (S3ErrorMapper.Map(e, S3Operation.Put, path, Uri, mode, cancellationToken) is { } mapped)
         {
-            if (mapped is ObjectAlreadyExistsException or PreconditionFailedException
-                && await OwnWriteCheck.FindOwnWriteAsync(this, path, options, cancellationToken).ConfigureAwait(false) is { } own)
-            {
-                return own;
-            }
-
-            throw mapped;
+            return await OwnWriteCheck.OwnWriteOrThrowAsync(mapped, this, path, options, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -336,18 +335,6 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         var bytes = GC.AllocateUninitializedArray<byte>((int)response.ContentLength);
         await response.ResponseStream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
         return bytes;
-    }
-
-    /// <summary>The object's total size from a <c>Content-Range: bytes first-last/total</c> header; null without one.</summary>
-    private static long? TotalSize(string? contentRange)
-    {
-        if (string.IsNullOrEmpty(contentRange))
-        {
-            return null;
-        }
-
-        var slash = contentRange.LastIndexOf('/');
-        return slash >= 0 && long.TryParse(contentRange.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var total) ? total : null;
     }
 
     private static DateTimeOffset ToOffset(DateTime? value) => value switch

@@ -12,6 +12,22 @@ namespace SlateDb.ObjectStore;
 internal static class OwnWriteCheck
 {
     /// <summary>
+    /// Returns the object's metadata when <paramref name="mapped"/> is a conflict and the object at
+    /// <paramref name="path"/> was written by the put identified by <paramref name="options"/>; otherwise throws
+    /// <paramref name="mapped"/>.
+    /// </summary>
+    public static async Task<ObjectMeta> OwnWriteOrThrowAsync(Exception mapped, IObjectStore store, string path, PutOptions options, CancellationToken cancellationToken)
+    {
+        if (mapped is ObjectAlreadyExistsException or PreconditionFailedException
+            && await FindOwnWriteAsync(store, path, options, cancellationToken).ConfigureAwait(false) is { } own)
+        {
+            return own;
+        }
+
+        throw mapped;
+    }
+
+    /// <summary>
     /// Returns the object's metadata when the object at <paramref name="path"/> was written by the put identified by
     /// <paramref name="options"/>; null when it was not, when the put had no id, or when the object is gone.
     /// </summary>
