@@ -21,7 +21,7 @@ public static class ObjectStores
     /// <param name="uri">
     /// <list type="bullet">
     /// <item><c>memory://</c> or <c>memory://name</c>: a new, empty <see cref="InMemoryObjectStore"/> (the name becomes its <see cref="IObjectStore.Uri"/>).</item>
-    /// <item><c>file:///absolute/path</c>: a <c>LocalFileSystemObjectStore</c> rooted at the path.</item>
+    /// <item><c>file:///absolute/path</c>: a <see cref="LocalFileSystemObjectStore"/> rooted at the path.</item>
     /// <item><c>s3://bucket/prefix?endpoint=http://127.0.0.1:9000&amp;region=us-east-1</c>: an <see cref="S3ObjectStore"/>;
     /// <c>endpoint</c> and <c>region</c> are optional. Credentials come from the AWS SDK's environment variables and chain.</item>
     /// <item><c>az://container/prefix?endpoint=URL</c>: an <see cref="AzureBlobObjectStore"/> on the account named by
@@ -41,6 +41,7 @@ public static class ObjectStores
         return parsed.Scheme switch
         {
             "memory" => FromMemoryUri(parsed),
+            "file" => FromFileUri(parsed),
             "s3" => FromS3Uri(parsed),
             "az" => FromAzureUri(parsed, environment),
             _ => throw parsed.Error($"unknown scheme '{parsed.Scheme}'"),
@@ -52,6 +53,22 @@ public static class ObjectStores
         uri.RejectQuery();
         var name = uri.Authority + uri.Path;
         return new InMemoryObjectStore(name.Length == 0 ? null : "memory://" + name);
+    }
+
+    private static LocalFileSystemObjectStore FromFileUri(StoreUri uri)
+    {
+        uri.RejectQuery();
+        if (uri.Authority.Length > 0 && !string.Equals(uri.Authority, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            throw uri.Error($"a file URI must name a local absolute path (file:///path), not host '{uri.Authority}'");
+        }
+
+        if (uri.Path.Length <= 1)
+        {
+            throw uri.Error("a file URI needs an absolute directory path, as in file:///var/data");
+        }
+
+        return new LocalFileSystemObjectStore(uri.Path);
     }
 
     private static S3ObjectStore FromS3Uri(StoreUri uri)
