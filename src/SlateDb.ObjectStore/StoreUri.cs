@@ -72,6 +72,9 @@ internal sealed class StoreUri
         return result;
     }
 
+    /// <summary>Percent-escapes each segment of <paramref name="path"/>, keeping the '/' separators, so the path survives <see cref="Parse"/>.</summary>
+    public static string EscapePath(string path) => string.Join('/', path.Split('/').Select(System.Uri.EscapeDataString));
+
     public ArgumentException Error(string problem) => new($"Invalid object store URI '{Redacted()}': {problem}. {_supportedForms}.");
 
     public void RejectQuery()

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
@@ -15,18 +13,7 @@ namespace SlateDb.IntegrationTests.Azure;
 public sealed class AzureBlobObjectStoreTests
 {
     private const int MiB = 1024 * 1024;
-    private const string ServerName = "The Azure Blob test server";
-    private const string Variable = "SLATEDB_TEST_AZURE_CONNECTION_STRING";
-
-    private static AzureServer Server
-    {
-        get
-        {
-            var reason = TestServers.SkipReason(TestServers.Azure, ServerName, Variable);
-            Skip.If(reason is not null, reason);
-            return TestServers.Require(TestServers.Azure, ServerName, Variable);
-        }
-    }
+    private static AzureServer Server => TestServers.AzureOrSkip();
 
     [SkippableFact]
     public async Task Large_puts_are_staged_blocks_and_keep_create_and_update_conditions()
@@ -106,7 +93,7 @@ public sealed class AzureBlobObjectStoreTests
         options.Retry.MaxRetries = 0;
         var store = new AzureBlobObjectStore(new AzureBlobObjectStoreOptions
         {
-            ServiceUri = new Uri($"http://127.0.0.1:{ClosedPort()}/devstoreaccount1"),
+            ServiceUri = new Uri($"http://127.0.0.1:{StoreChecks.ClosedPort()}/devstoreaccount1"),
             Container = "c",
             ClientOptions = options,
         });
@@ -142,12 +129,6 @@ public sealed class AzureBlobObjectStoreTests
         Assert.Equal("world"u8.ToArray(), (await byConnectionString.GetAsync("hello")).Bytes.ToArray());
     }
 
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Counts the requests a client sends, keyed by a substring of their query ("comp=block", ...).</summary>
     private sealed class RequestCounter : HttpPipelinePolicy

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Amazon.S3;
 using Amazon.S3.Model;
 using SlateDb.IntegrationTests.Servers;
@@ -14,17 +13,7 @@ namespace SlateDb.IntegrationTests.S3;
 public sealed class S3ObjectStoreTests
 {
     private const int MiB = 1024 * 1024;
-    private const string ServerName = "The S3 test server";
-    private const string Variable = "SLATEDB_TEST_S3_ENDPOINT";
-
-    private static S3Server Server
-    {
-        get
-        {
-            Skip.If(TestServers.SkipReason(TestServers.S3, ServerName, Variable) is not null, TestServers.SkipReason(TestServers.S3, ServerName, Variable));
-            return TestServers.Require(TestServers.S3, ServerName, Variable);
-        }
-    }
+    private static S3Server Server => TestServers.S3OrSkip();
 
     [SkippableFact]
     public async Task Overwrite_above_the_threshold_is_a_multipart_upload_of_slices()
@@ -146,7 +135,7 @@ public sealed class S3ObjectStoreTests
     [Fact]
     public async Task An_unreachable_endpoint_is_a_transient_failure()
     {
-        var port = ClosedPort();
+        var port = StoreChecks.ClosedPort();
         var config = new AmazonS3Config { ServiceURL = $"http://127.0.0.1:{port}", ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 };
         using var client = new AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials("a", "b"), config);
         var store = new S3ObjectStore(client, new S3ObjectStoreOptions { Bucket = "b", Endpoint = new Uri(config.ServiceURL) });
@@ -192,10 +181,4 @@ public sealed class S3ObjectStoreTests
         return options;
     }
 
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using SlateDb.ObjectStore;
 using Xunit;
 
@@ -35,6 +37,14 @@ internal static class StoreChecks
         var stored = await store.GetAsync("cas/register");
         Assert.Equal(new[] { (byte)winner.Writer }, stored.Bytes.ToArray());
         Assert.Equal(winner.Meta!.ETag, stored.Meta.ETag);
+    }
+
+    /// <summary>A loopback TCP port nothing listens on (it was free a moment ago).</summary>
+    public static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Deterministic pseudo-random bytes.</summary>

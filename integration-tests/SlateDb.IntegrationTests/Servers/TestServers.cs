@@ -1,3 +1,5 @@
+using SlateDb.Testing.Xunit;
+
 namespace SlateDb.IntegrationTests.Servers;
 
 /// <summary>
@@ -33,8 +35,22 @@ internal static class TestServers
         where T : class =>
         server ?? throw new InvalidOperationException($"{name} is required (SLATEDB_TEST_REQUIRE_SERVERS=1) but {variable} is not set: {HowToRun}");
 
+    /// <summary>The S3 server, or skips the running <c>[SkippableFact]</c> (fails it when servers are required).</summary>
+    public static S3Server S3OrSkip() => OrSkip(S3, "The S3 test server", "SLATEDB_TEST_S3_ENDPOINT");
+
+    /// <summary>The Azure Blob server, or skips the running <c>[SkippableFact]</c> (fails it when servers are required).</summary>
+    public static AzureServer AzureOrSkip() => OrSkip(Azure, "The Azure Blob test server", "SLATEDB_TEST_AZURE_CONNECTION_STRING");
+
     /// <summary>A fresh key prefix for one test.</summary>
     public static string UniquePrefix(string kind) => $"{RunPrefix}/{kind}/{Guid.NewGuid():N}";
+
+    private static T OrSkip<T>(T? server, string name, string variable)
+        where T : class
+    {
+        var reason = SkipReason(server, name, variable);
+        Skip.If(reason is not null, reason);
+        return Require(server, name, variable);
+    }
 
     internal static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }

@@ -53,7 +53,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
         };
         var serviceUri = container.Uri.GetLeftPart(UriPartial.Path);
         serviceUri = serviceUri[..serviceUri.TrimEnd('/').LastIndexOf('/')];
-        var path = prefix.Length == 0 ? container.Name : container.Name + "/" + prefix;
+        var path = prefix.Length == 0 ? container.Name : container.Name + "/" + StoreUri.EscapePath(prefix);
         Uri = $"az://{path}?endpoint={System.Uri.EscapeDataString(serviceUri)}";
     }
 

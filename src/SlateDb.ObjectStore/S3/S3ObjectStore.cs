@@ -305,12 +305,22 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
         }
 
-        return options.Credentials is { } credentials ? new AmazonS3Client(credentials, config) : new AmazonS3Client(config);
+        try
+        {
+            return options.Credentials is { } credentials ? new AmazonS3Client(credentials, config) : new AmazonS3Client(config);
+        }
+        catch (AmazonClientException e) when (options.Endpoint is null && options.Region is null)
+        {
+            throw new ArgumentException(
+                $"No AWS region for bucket '{options.Bucket}': set S3ObjectStoreOptions.Region (region= in an s3:// URI), AWS_REGION, or an Endpoint. {e.Message}",
+                nameof(options),
+                e);
+        }
     }
 
     private static string BuildUri(string bucket, string prefix, Uri? endpoint, string? region)
     {
-        var uri = prefix.Length == 0 ? $"s3://{bucket}" : $"s3://{bucket}/{prefix}";
+        var uri = prefix.Length == 0 ? $"s3://{bucket}" : $"s3://{bucket}/{StoreUri.EscapePath(prefix)}";
         var query = new List<string>(2);
         if (endpoint is not null)
         {
