@@ -6,6 +6,7 @@
 #   radosgw.sh start DIR     starts the cluster with its files in DIR (created), writes DIR/env with the
 #                            SLATEDB_TEST_S3_* variables to source, and prints the endpoint
 #   radosgw.sh stop DIR      stops every daemon started for DIR
+#   radosgw.sh start-once DIR  one attempt of start, without the retry (used by start)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -27,7 +28,21 @@ install() {
   fi
 }
 
+# Starts the cluster; a failed attempt (its daemons stopped, its folder kept as DIR.failed-N) is retried once with
+# fresh ports, fsid and data, since a single-node cluster occasionally fails to form on a busy machine.
 start() {
+  local dir=$1 attempt
+  for attempt in 1 2; do
+    if "$0" start-once "$dir"; then
+      return 0
+    fi
+    if [ -d "$dir" ]; then mv "$dir" "$dir.failed-$attempt"; fi
+    [ "$attempt" = 2 ] || log "starting the cluster failed (attempt $attempt); retrying with fresh ports and data"
+  done
+  die "the Ceph cluster did not start (logs above; folders $dir.failed-*)"
+}
+
+start_once() {
   local dir=$1
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
@@ -125,5 +140,13 @@ stop() {
   local dir=$1
   stop_pidfiles "$dir/rgw.pgid" "$dir/osd.pgid" "$dir/mon.pgid"
 }
+
+if [ "${1:-}" = start-once ]; then
+  [ $# -eq 2 ] || die "usage: $0 start-once DIR"
+  _once_dir=$2
+  trap 'rc=$?; if [ $rc -ne 0 ]; then stop "$_once_dir"; fi' EXIT
+  start_once "$_once_dir"
+  exit 0
+fi
 
 server_main "$@"
