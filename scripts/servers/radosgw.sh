@@ -79,6 +79,7 @@ osd data = $dir/osd-\$id
 osd objectstore = memstore
 memstore device bytes = 1073741824
 osd crush update on start = false
+osd class update on start = false
 osd pool default size = 1
 osd pool default min size = 1
 osd pool default pg num = 8
