@@ -55,7 +55,7 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'say "interrupted"; exit 130' INT TERM
+trap 'say "interrupted"; echo "FAILED: the run was interrupted"; echo "0 passed, 1 failed, 0 skipped"; exit 130' INT TERM
 
 # Prints the summary line for a run that failed before any test ran, then exits non-zero.
 fail_early() {

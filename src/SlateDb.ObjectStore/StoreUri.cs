@@ -7,7 +7,7 @@ namespace SlateDb.ObjectStore;
 /// </summary>
 internal sealed class StoreUri
 {
-    private static readonly string[] s_credentialKeys =
+    private static readonly string[] CredentialKeys =
     [
         "access_key", "access_key_id", "accesskey", "accesskeyid", "aws_access_key_id", "secret", "secret_key",
         "secretkey", "secret_access_key", "aws_secret_access_key", "session_token", "sessiontoken", "token",
@@ -97,7 +97,7 @@ internal sealed class StoreUri
     {
         foreach (var key in Query.Keys)
         {
-            if (Array.Exists(s_credentialKeys, k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase)))
+            if (Array.Exists(CredentialKeys, k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase)))
             {
                 throw Error($"query parameter '{key}' looks like a credential, which a URI must not carry. {credentialsHelp}");
             }
@@ -163,7 +163,7 @@ internal sealed class StoreUri
         {
             var eq = p.IndexOf('=', StringComparison.Ordinal);
             var key = eq < 0 ? p : p[..eq];
-            return s_credentialKeys.Contains(key.ToLowerInvariant()) ? key + "=***" : p;
+            return CredentialKeys.Contains(key.ToLowerInvariant()) ? key + "=***" : p;
         });
         return text[..(q + 1)] + string.Join('&', pairs);
     }

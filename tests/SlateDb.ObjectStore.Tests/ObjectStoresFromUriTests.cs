@@ -7,7 +7,7 @@ public sealed class ObjectStoresFromUriTests
 {
     private const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private static readonly Func<string, string?> s_noEnvironment = _ => null;
+    private static readonly Func<string, string?> NoEnvironment = _ => null;
 
     [Fact]
     public async Task Memory_uri_gives_a_fresh_empty_store_each_time()
@@ -167,7 +167,7 @@ public sealed class ObjectStoresFromUriTests
     [Fact]
     public void Az_uri_without_an_account_says_which_variables_to_set()
     {
-        var error = Assert.Throws<ArgumentException>(() => ObjectStores.FromUri("az://container/db", s_noEnvironment));
+        var error = Assert.Throws<ArgumentException>(() => ObjectStores.FromUri("az://container/db", NoEnvironment));
         Assert.Contains("AZURE_STORAGE_CONNECTION_STRING", error.Message, StringComparison.Ordinal);
         Assert.Contains("AZURE_STORAGE_ACCOUNT", error.Message, StringComparison.Ordinal);
     }
@@ -178,7 +178,7 @@ public sealed class ObjectStoresFromUriTests
     [InlineData("az://devstoreaccount1:abc123secret@container/db")]
     public void Az_uri_with_credentials_is_rejected(string uri)
     {
-        var error = Assert.Throws<ArgumentException>(() => ObjectStores.FromUri(uri, s_noEnvironment));
+        var error = Assert.Throws<ArgumentException>(() => ObjectStores.FromUri(uri, NoEnvironment));
         Assert.Contains("AZURE_STORAGE_CONNECTION_STRING", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("abc123secret", error.Message, StringComparison.Ordinal);
     }
@@ -192,7 +192,7 @@ public sealed class ObjectStoresFromUriTests
     [InlineData("az:///db", "must name a container")]
     public void Unknown_or_malformed_uris_list_the_supported_forms(string uri, string expected)
     {
-        var error = Assert.Throws<ArgumentException>(() => ObjectStores.FromUri(uri, s_noEnvironment));
+        var error = Assert.Throws<ArgumentException>(() => ObjectStores.FromUri(uri, NoEnvironment));
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
         Assert.Contains($"'{uri}'", error.Message, StringComparison.Ordinal);
         Assert.Contains("memory://", error.Message, StringComparison.Ordinal);

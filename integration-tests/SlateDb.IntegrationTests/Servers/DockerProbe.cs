@@ -8,7 +8,7 @@ namespace SlateDb.IntegrationTests.Servers;
 /// </summary>
 internal static class DockerProbe
 {
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>Null when an engine answered <c>GET /_ping</c>; otherwise why not, naming the endpoints tried.</summary>
     public static async Task<string?> WhyUnavailableAsync()
@@ -47,7 +47,7 @@ internal static class DockerProbe
 
     private static async Task<bool> PingAsync(string endpoint)
     {
-        using var timeout = new CancellationTokenSource(s_timeout);
+        using var timeout = new CancellationTokenSource(PingTimeout);
         try
         {
             if (endpoint.StartsWith("unix://", StringComparison.Ordinal))

@@ -9,7 +9,7 @@ namespace SlateDb.IntegrationTests.Servers;
 /// <summary>An S3-compatible server the tests can use: where it is, how to sign in, and its test bucket.</summary>
 internal sealed record S3Server(Uri Endpoint, string Region, string AccessKey, string SecretKey, string Bucket, string Name)
 {
-    private static readonly ConcurrentDictionary<(Uri, string), Lazy<Task>> s_buckets = new();
+    private static readonly ConcurrentDictionary<(Uri, string), Lazy<Task>> Buckets = new();
 
     public static S3Server? FromEnvironment()
     {
@@ -60,7 +60,7 @@ internal sealed record S3Server(Uri Endpoint, string Region, string AccessKey, s
     }
 
     /// <summary>Creates the test bucket once per process (an existing bucket is fine).</summary>
-    public Task EnsureBucketAsync() => s_buckets.GetOrAdd((Endpoint, Bucket), _ => new Lazy<Task>(CreateBucketAsync)).Value;
+    public Task EnsureBucketAsync() => Buckets.GetOrAdd((Endpoint, Bucket), _ => new Lazy<Task>(CreateBucketAsync)).Value;
 
     /// <summary>A store on a fresh prefix of the test bucket.</summary>
     public async Task<S3ObjectStore> CreateStoreAsync(string kind, Action<S3ObjectStoreOptions>? configure = null)

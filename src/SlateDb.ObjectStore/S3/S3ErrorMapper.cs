@@ -34,7 +34,7 @@ internal enum S3Operation
 /// </remarks>
 internal static class S3ErrorMapper
 {
-    private static readonly HashSet<string> s_transientCodes = new(StringComparer.Ordinal)
+    private static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
     {
         "SlowDown", "RequestTimeout", "RequestTimeoutException", "InternalError", "ServiceUnavailable",
         "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled", "RequestThrottledException",
@@ -101,7 +101,7 @@ internal static class S3ErrorMapper
             return new ObjectNotFoundException(path, storeUri, error);
         }
 
-        var transient = status >= 500 || status is 408 or 429 || s_transientCodes.Contains(code);
+        var transient = status >= 500 || status is 408 or 429 || TransientCodes.Contains(code);
         var detail = code.Length > 0 ? $"{status} {code}" : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return new ObjectStoreException(path, storeUri, $"S3 {operation} failed with {detail}: {error.Message}", transient, error);
     }
