@@ -18,8 +18,12 @@ KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/K
 
 install() {
   if [ -f "$MAIN" ]; then return 0; fi
-  command -v node >/dev/null || die "node is not installed; azurite needs Node.js (apt-get install nodejs npm)"
-  command -v npm >/dev/null || die "npm is not installed; needed to install azurite (apt-get install npm)"
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    [ "$(id -u)" = 0 ] || die "node and npm are needed to install azurite (apt-get install nodejs npm)"
+    log "installing nodejs and npm with apt"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends nodejs npm >&2 || { apt-get update >&2 && apt-get install -y --no-install-recommends nodejs npm >&2; }
+  fi
   log "installing azurite $AZURITE_VERSION into $PREFIX"
   mkdir -p "$PREFIX"
   npm install --prefix "$PREFIX" --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION" >&2
