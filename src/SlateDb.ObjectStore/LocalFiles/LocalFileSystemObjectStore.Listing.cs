@@ -89,9 +89,6 @@ public sealed partial class LocalFileSystemObjectStore
         {
             // No such folder (or it is a file): nothing under this prefix.
         }
-        catch (IOException ex) when (ex.HResult == PosixSync.ENOTDIR)
-        {
-        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new ObjectStoreException(folder, Uri, $"Cannot list the folder: {ex.Message}", isTransient: false, ex);

@@ -65,6 +65,9 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
     /// <summary>The absolute path of the root folder.</summary>
     public string RootPath => _root;
 
+    /// <summary>Whether etags and put ids live in extended attributes (false off Linux or where the file system refuses them).</summary>
+    internal bool UsesExtendedAttributes => _metadata.UsesAttributes;
+
     /// <inheritdoc />
     public async Task<ObjectData> GetAsync(string path, ByteRange? range = null, CancellationToken cancellationToken = default)
     {
@@ -221,7 +224,6 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
     {
         FileNotFoundException or DirectoryNotFoundException => new ObjectNotFoundException(path, Uri, ex),
         PathTooLongException => new ArgumentException($"The object path '{path}' is too long for the local file system: {ex.Message}", nameof(path), ex),
-        IOException { HResult: PosixSync.ENOTDIR } => new ObjectNotFoundException(path, Uri, ex),
         TimeoutException => new ObjectStoreException(path, Uri, ex.Message, isTransient: true, ex),
         UnauthorizedAccessException => new ObjectStoreException(path, Uri, $"Access denied: {ex.Message}", isTransient: false, ex),
         _ => new ObjectStoreException(path, Uri, $"File system error: {ex.Message}", isTransient: false, ex),
