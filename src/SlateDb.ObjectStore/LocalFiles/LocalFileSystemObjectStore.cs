@@ -14,7 +14,8 @@ namespace SlateDb.ObjectStore;
 /// <para>
 /// Local files cannot hold an object at a path that is also a folder of other objects ("a" and "a/b"); such a put
 /// fails with an <see cref="ObjectStoreException"/>. Names starting with <c>.slatedb-</c> are reserved for temp and
-/// lock files: paths using them are rejected and listings skip them. Empty folders left by deletes are kept.
+/// lock files: paths using them are rejected and listings skip them. Deletes are durable (the folder is synced);
+/// the folders they empty are kept. Temp files orphaned by a crash mid-put stay, invisible, until removed by hand.
 /// </para>
 /// </remarks>
 public sealed partial class LocalFileSystemObjectStore : IObjectStore
@@ -166,6 +167,8 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
             {
                 File.Delete(full);
             }
+
+            PosixSync.FsyncDirectory(directory);
         }
         catch (Exception ex) when (ex is DirectoryNotFoundException)
         {
