@@ -61,7 +61,7 @@ public sealed class DurabilityTests
     }
 
     // Non-empty WAL objects (zero-byte ones are fences).
-    private static async Task<int> CountWalObjectsAsync(IObjectStore store)
+    private static async Task<int> CountWalObjectsAsync(InMemoryObjectStore store)
     {
         var count = 0;
         await foreach (var meta in store.ListAsync("db/wal/"))

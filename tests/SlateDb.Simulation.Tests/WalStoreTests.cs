@@ -73,7 +73,7 @@ public sealed class WalStoreTests
         Assert.Contains(wal.Uri, none.Message, StringComparison.Ordinal);
 
         // The refused opens changed nothing.
-        Assert.Empty((await ListAllAsync(other)).Where(p => p.Contains("/wal/", StringComparison.Ordinal)));
+        Assert.DoesNotContain(await ListAllAsync(other), p => p.Contains("/wal/", StringComparison.Ordinal));
         await using var right = await OpenAsync("db", main, wal);
         Assert.Equal(Value(1), await right.GetAsync(Key(1)));
     }

@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using SlateDb.Format;
+
+namespace SlateDb.Cache;
+
+/// <summary>
+/// A concurrent, byte-bounded cache of decoded (verified, decompressed) data blocks keyed by (SST id, block index).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Design. Lookups go straight to a <see cref="ConcurrentDictionary{TKey, TValue}"/> and only set the entry's
+/// "referenced" bit: no lock, no allocation. Inserts and evictions take one lock and keep a FIFO ring of entries that
+/// acts as a CLOCK: eviction pops the oldest entry; if it was referenced since it last passed the hand, its bit is
+/// cleared and it goes to the back (a second chance), otherwise it leaves the dictionary. A block read once by a scan
+/// is therefore the first to go, while blocks that point lookups keep hitting stay.
+/// </para>
+/// <para>
+/// Invariants. (1) <see cref="SizeBytes"/> is the sum of <see cref="DataBlock.MemorySize"/> over the entries in the
+/// dictionary, maintained under the lock. (2) Every dictionary entry is in the ring once; the ring may also hold entries
+/// already removed by <see cref="Remove(string)"/>, which eviction skips. (3) After an insert returns, the size is at
+/// most the capacity. A block larger than the capacity is not cached.
+/// </para>
+/// </remarks>
+internal sealed class BlockCache
+{
+    private readonly ConcurrentDictionary<BlockKey, Entry> _entries = new();
+    private readonly Queue<Entry> _ring = new();
+    private readonly Lock _lock = new();
+    private long _sizeBytes;
+    private long _hits;
+    private long _misses;
+
+    /// <summary>Creates a cache holding up to <paramref name="capacityBytes"/> bytes of blocks.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacityBytes"/> is negative.</exception>
+    public BlockCache(long capacityBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacityBytes);
+        CapacityBytes = capacityBytes;
+    }
+
+    /// <summary>The most bytes the cache holds.</summary>
+    public long CapacityBytes { get; }
+
+    /// <summary>The bytes the cached blocks take now.</summary>
+    public long SizeBytes => Interlocked.Read(ref _sizeBytes);
+
+    /// <summary>How many lookups found their block.</summary>
+    public long Hits => Interlocked.Read(ref _hits);
+
+    /// <summary>How many lookups did not.</summary>
+    public long Misses => Interlocked.Read(ref _misses);
+
+    /// <summary>How many blocks are cached.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Looks up block <paramref name="blockIndex"/> of the SST identified by <paramref name="sstId"/>.</summary>
+    public bool TryGet(string sstId, int blockIndex, [NotNullWhen(true)] out DataBlock? block)
+    {
+        if (_entries.TryGetValue(new BlockKey(sstId, blockIndex), out var entry) && entry.Block is { } found)
+        {
+            if (entry.Referenced == 0)
+            {
+                entry.Referenced = 1;
+            }
+
+            Interlocked.Increment(ref _hits);
+            block = found;
+            return true;
+        }
+
+        Interlocked.Increment(ref _misses);
+        block = null;
+        return false;
+    }
+
+    /// <summary>Caches a block (a no-op when the block is already cached or larger than the whole cache).</summary>
+    public void Add(string sstId, int blockIndex, DataBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var size = block.MemorySize;
+        if (size > CapacityBytes)
+        {
+            return;
+        }
+
+        var entry = new Entry(new BlockKey(sstId, blockIndex), block, size);
+        lock (_lock)
+        {
+            if (!_entries.TryAdd(entry.Key, entry))
+            {
+                return;
+            }
+
+            _ring.Enqueue(entry);
+            _sizeBytes += size;
+            while (_sizeBytes > CapacityBytes && _ring.TryDequeue(out var victim))
+            {
+                if (victim.Block is null)
+                {
+                    continue;
+                }
+
+                if (victim.Referenced != 0)
+                {
+                    victim.Referenced = 0;
+                    _ring.Enqueue(victim);
+                    continue;
+                }
+
+                Evict(victim);
+            }
+        }
+    }
+
+    /// <summary>Drops every block of one SST (for example after it was deleted).</summary>
+    public void Remove(string sstId)
+    {
+        lock (_lock)
+        {
+            foreach (var (key, entry) in _entries)
+            {
+                if (string.Equals(key.SstId, sstId, StringComparison.Ordinal))
+                {
+                    Evict(entry);
+                }
+            }
+        }
+    }
+
+    // Under the lock.
+    private void Evict(Entry entry)
+    {
+        if (_entries.TryRemove(new KeyValuePair<BlockKey, Entry>(entry.Key, entry)))
+        {
+            _sizeBytes -= entry.Size;
+            entry.Block = null;
+        }
+    }
+
+    private readonly record struct BlockKey(string SstId, int BlockIndex);
+
+    private sealed class Entry(BlockKey key, DataBlock block, long size)
+    {
+        public BlockKey Key { get; } = key;
+
+        public long Size { get; } = size;
+
+        public DataBlock? Block { get; set; } = block;
+
+        // 1 when looked up since the clock hand last passed; written without synchronization (a lost update only
+        // costs one second chance).
+        public int Referenced { get; set; }
+    }
+}

@@ -1,0 +1,148 @@
+using System.Buffers.Binary;
+using SlateDb.Infrastructure;
+using ZstdSharp;
+
+namespace SlateDb.Format;
+
+/// <summary>
+/// Seals a block into its stored form and opens it again. Stored form: <c>payload | u8 codec | u32 crc32c</c>, the
+/// checksum covering the payload and the codec byte. An uncompressed payload is the block itself; a zstd payload is
+/// <c>u32 decoded length | zstd frame</c>. A block that does not shrink is stored uncompressed, so the codec byte of
+/// each block, not the SST's setting, says how to read it.
+/// </summary>
+internal static class BlockCompression
+{
+    /// <summary>The zstd level used when none is given.</summary>
+    public const int DefaultZstdLevel = 3;
+
+    [ThreadStatic]
+    private static Decompressor? t_decompressor;
+
+    /// <summary>Appends the stored form of <paramref name="block"/> to <paramref name="output"/>; returns its length.</summary>
+    /// <param name="output">Where the stored block goes.</param>
+    /// <param name="block">The encoded block.</param>
+    /// <param name="compressor">The compressor to try, or null to store the block uncompressed.</param>
+    public static int Write(ByteBuffer output, ReadOnlySpan<byte> block, Compressor? compressor)
+    {
+        if (block.Length > SstFormat.MaxDecodedBlockLength)
+        {
+            throw new InvalidOperationException(
+                $"A block of {block.Length} bytes exceeds the format's limit of {SstFormat.MaxDecodedBlockLength} bytes.");
+        }
+
+        var codec = CompressionCodec.None;
+        int payloadLength;
+        if (compressor is not null)
+        {
+            var bound = Compressor.GetCompressBound(block.Length) + sizeof(uint);
+            var span = output.GetSpan(Math.Max(bound, block.Length) + SstFormat.BlockTrailerLength);
+            if (compressor.TryWrap(block, span[sizeof(uint)..], out var written) && written + sizeof(uint) < block.Length)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)block.Length);
+                codec = CompressionCodec.Zstd;
+                payloadLength = written + sizeof(uint);
+            }
+            else
+            {
+                block.CopyTo(span);
+                payloadLength = block.Length;
+            }
+        }
+        else
+        {
+            block.CopyTo(output.GetSpan(block.Length + SstFormat.BlockTrailerLength));
+            payloadLength = block.Length;
+        }
+
+        var stored = output.GetSpan(payloadLength + SstFormat.BlockTrailerLength);
+        stored[payloadLength] = (byte)codec;
+        BinaryPrimitives.WriteUInt32LittleEndian(stored[(payloadLength + 1)..], Crc32C.Compute(stored[..(payloadLength + 1)]));
+        var storedLength = payloadLength + SstFormat.BlockTrailerLength;
+        output.Advance(storedLength);
+        return storedLength;
+    }
+
+    /// <summary>
+    /// Turns the bytes written to <paramref name="output"/> since <paramref name="payloadStart"/> into an uncompressed
+    /// stored block by appending its trailer; returns the stored length.
+    /// </summary>
+    public static int Seal(ByteBuffer output, int payloadStart)
+    {
+        var payloadLength = output.Length - payloadStart;
+        output.GetSpan(SstFormat.BlockTrailerLength)[0] = (byte)CompressionCodec.None;
+        output.Advance(1);
+        var crc = Crc32C.Compute(output.WrittenSpan[payloadStart..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output.GetSpan(sizeof(uint)), crc);
+        output.Advance(sizeof(uint));
+        return payloadLength + SstFormat.BlockTrailerLength;
+    }
+
+    /// <summary>
+    /// Verifies the checksum of a stored block and returns its decoded bytes: a slice of <paramref name="stored"/> when
+    /// uncompressed, a new array otherwise. Any mismatch raises <see cref="CorruptionException"/> naming the part:
+    /// <paramref name="part"/>, followed by <paramref name="blockIndex"/> when that is not negative ("block 7").
+    /// </summary>
+    public static ReadOnlyMemory<byte> Read(ReadOnlyMemory<byte> stored, string objectPath, string part, int blockIndex = -1)
+    {
+        var span = stored.Span;
+        if (span.Length < SstFormat.BlockTrailerLength)
+        {
+            throw Corrupt(objectPath, part, blockIndex, $"{span.Length} bytes cannot hold the {SstFormat.BlockTrailerLength}-byte block trailer");
+        }
+
+        var payloadLength = span.Length - SstFormat.BlockTrailerLength;
+        var expected = BinaryPrimitives.ReadUInt32LittleEndian(span[(payloadLength + 1)..]);
+        var actual = Crc32C.Compute(span[..(payloadLength + 1)]);
+        if (actual != expected)
+        {
+            throw Corrupt(objectPath, part, blockIndex, $"checksum mismatch (stored {expected:x8}, computed {actual:x8})");
+        }
+
+        var codec = span[payloadLength];
+        return codec switch
+        {
+            (byte)CompressionCodec.None => stored[..payloadLength],
+            (byte)CompressionCodec.Zstd => Decompress(span[..payloadLength], objectPath, part, blockIndex),
+            _ => throw Corrupt(objectPath, part, blockIndex, $"unknown compression codec {codec}"),
+        };
+    }
+
+    private static byte[] Decompress(ReadOnlySpan<byte> payload, string objectPath, string part, int blockIndex)
+    {
+        if (payload.Length < sizeof(uint))
+        {
+            throw Corrupt(objectPath, part, blockIndex, $"a zstd payload of {payload.Length} bytes has no length prefix");
+        }
+
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(payload);
+        if (length > SstFormat.MaxDecodedBlockLength)
+        {
+            throw Corrupt(objectPath, part, blockIndex, $"decoded length {length} exceeds the limit of {SstFormat.MaxDecodedBlockLength} bytes");
+        }
+
+        var decoded = new byte[length];
+        int written;
+        try
+        {
+            var decompressor = t_decompressor ??= new Decompressor();
+            if (!decompressor.TryUnwrap(payload[sizeof(uint)..], decoded, out written))
+            {
+                throw Corrupt(objectPath, part, blockIndex, $"zstd data decodes to more than the recorded {length} bytes");
+            }
+        }
+        catch (ZstdException e)
+        {
+            throw Corrupt(objectPath, part, blockIndex, $"zstd data does not decode ({e.Message})", e);
+        }
+
+        if (written != decoded.Length)
+        {
+            throw Corrupt(objectPath, part, blockIndex, $"zstd data decodes to {written} bytes, not the recorded {length}");
+        }
+
+        return decoded;
+    }
+
+    private static CorruptionException Corrupt(string objectPath, string part, int blockIndex, string detail, Exception? inner = null)
+        => new(objectPath, blockIndex >= 0 ? $"{part} {blockIndex}: {detail}" : $"{part}: {detail}", inner);
+}

@@ -1,0 +1,79 @@
+using System.Buffers;
+
+namespace SlateDb.Format;
+
+/// <summary>
+/// A growable byte buffer the SST writer encodes into. Unlike <see cref="ArrayBufferWriter{T}"/> it allows patching
+/// written bytes and hands its array to the caller without a copy (<see cref="WrittenMemory"/>).
+/// </summary>
+internal sealed class ByteBuffer : IBufferWriter<byte>
+{
+    private byte[] _array;
+    private int _length;
+
+    public ByteBuffer(int initialCapacity)
+    {
+        _array = new byte[Math.Max(initialCapacity, 16)];
+    }
+
+    /// <summary>How many bytes were written.</summary>
+    public int Length => _length;
+
+    /// <summary>The written bytes, writable (for patching).</summary>
+    public Span<byte> WrittenSpan => _array.AsSpan(0, _length);
+
+    /// <summary>The written bytes as memory over the buffer's array (no copy).</summary>
+    public ReadOnlyMemory<byte> WrittenMemory => new(_array, 0, _length);
+
+    /// <inheritdoc />
+    public void Advance(int count)
+    {
+        if (count < 0 || count > _array.Length - _length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"Cannot advance {count} bytes past {_length} of {_array.Length}.");
+        }
+
+        _length += count;
+    }
+
+    /// <inheritdoc />
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(Math.Max(sizeHint, 1));
+        return _array.AsSpan(_length);
+    }
+
+    /// <inheritdoc />
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(Math.Max(sizeHint, 1));
+        return _array.AsMemory(_length);
+    }
+
+    /// <summary>Appends <paramref name="data"/>.</summary>
+    public void Write(ReadOnlySpan<byte> data)
+    {
+        data.CopyTo(GetSpan(data.Length));
+        _length += data.Length;
+    }
+
+    /// <summary>Forgets the written bytes, keeping the array.</summary>
+    public void Reset() => _length = 0;
+
+    private void Ensure(int size)
+    {
+        if (_array.Length - _length >= size)
+        {
+            return;
+        }
+
+        var needed = (long)_length + size;
+        if (needed > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"An SST buffer cannot grow past {Array.MaxLength} bytes ({needed} needed).");
+        }
+
+        var capacity = (int)Math.Min(Array.MaxLength, Math.Max(needed, _array.Length * 2L));
+        Array.Resize(ref _array, capacity);
+    }
+}

@@ -1,0 +1,270 @@
+using SlateDb.Cache;
+using SlateDb.ObjectStore;
+using SlateDb.Read;
+
+namespace SlateDb.Format;
+
+/// <summary>
+/// Reads one SST. Opening reads and verifies the footer, properties, index and filter (kept in memory); data blocks
+/// are fetched on demand with ranged GETs of exactly the blocks needed, verified, decompressed and, when a
+/// <see cref="BlockCache"/> is given, cached. Safe for concurrent use.
+/// </summary>
+/// <remarks>
+/// Every inconsistency raises <see cref="CorruptionException"/> naming the object and the part (footer, properties,
+/// index, filter, block n). Object-store errors pass through unchanged; a missing object is
+/// <see cref="ObjectNotFoundException"/>.
+/// </remarks>
+internal sealed class SstReader
+{
+    private readonly IObjectStore? _store;
+    private readonly ReadOnlyMemory<byte> _data;
+    private readonly BlockCache? _cache;
+    private readonly string _cacheId;
+    private readonly IndexBlock _index;
+    private readonly BloomFilter? _filter;
+
+    private SstReader(IObjectStore? store, ReadOnlyMemory<byte> data, string path, BlockCache? cache, SstInfo info, IndexBlock index, BloomFilter? filter)
+    {
+        _store = store;
+        _data = data;
+        Path = path;
+        _cache = store is null ? null : cache;
+        _cacheId = store is null ? path : $"{store.Uri}|{path}";
+        Info = info;
+        _index = index;
+        _filter = filter;
+    }
+
+    /// <summary>The object's path.</summary>
+    public string Path { get; }
+
+    /// <summary>What the properties say about the SST.</summary>
+    public SstInfo Info { get; }
+
+    /// <summary>How many data blocks the SST has.</summary>
+    public int BlockCount => _index.Count;
+
+    /// <summary>Whether the SST has a bloom filter.</summary>
+    public bool HasFilter => _filter is not null;
+
+    /// <summary>The decoded index (for tests and tools).</summary>
+    internal IndexBlock Index => _index;
+
+    /// <summary>Whether blocks come from memory rather than the store.</summary>
+    internal bool InMemory => _store is null;
+
+    /// <summary>
+    /// Opens the SST at <paramref name="path"/>: a HEAD for its size, then one ranged GET of the tail, which for most
+    /// SSTs also covers the index, filter and properties (else one more GET fetches them).
+    /// </summary>
+    public static Task<SstReader> OpenAsync(IObjectStore store, string path, BlockCache? cache = null, CancellationToken ct = default)
+        => OpenAsync(store, path, objectSize: null, cache, ct);
+
+    /// <summary>As <see cref="OpenAsync(IObjectStore, string, BlockCache?, CancellationToken)"/>; a known <paramref name="objectSize"/> (from the manifest) saves the HEAD.</summary>
+    public static async Task<SstReader> OpenAsync(IObjectStore store, string path, long? objectSize, BlockCache? cache = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(path);
+        var size = objectSize ?? (await store.HeadAsync(path, ct).ConfigureAwait(false)).Size;
+        CheckSize(size, path);
+        var tailLength = Math.Min(size, SstFormat.InitialTailRead);
+        var tailStart = size - tailLength;
+        var tail = await ReadExactAsync(store, path, tailStart, tailLength, "footer", ct).ConfigureAwait(false);
+        var footer = SstFooter.Read(tail.Span[^SstFormat.FooterLength..], size, path);
+        var metadataLength = size - SstFormat.FooterLength - footer.MetadataStart;
+        var metadata = footer.MetadataStart >= tailStart
+            ? tail.Slice((int)(footer.MetadataStart - tailStart), (int)metadataLength)
+            : await ReadExactAsync(store, path, footer.MetadataStart, metadataLength, "index", ct).ConfigureAwait(false);
+        return Create(store, ReadOnlyMemory<byte>.Empty, path, size, footer, metadata, cache);
+    }
+
+    /// <summary>Opens an SST whose bytes are all in memory; blocks are decoded from <paramref name="data"/> on demand.</summary>
+    public static SstReader Open(ReadOnlyMemory<byte> data, string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        CheckSize(data.Length, path);
+        var footer = SstFooter.Read(data.Span[^SstFormat.FooterLength..], data.Length, path);
+        var metadata = data[(int)footer.MetadataStart..^SstFormat.FooterLength];
+        return Create(null, data, path, data.Length, footer, metadata, null);
+    }
+
+    /// <summary>False only when <paramref name="key"/> is certainly absent: outside the key range or rejected by the filter.</summary>
+    public bool MightContain(ReadOnlySpan<byte> key)
+        => Info.RowCount > 0 && key.SequenceCompareTo(Info.FirstKey.Span) >= 0 && key.SequenceCompareTo(Info.LastKey.Span) <= 0
+           && (_filter is null || _filter.MightContain(key));
+
+    /// <summary>
+    /// The newest version of <paramref name="key"/> with <c>Seq ≤ maxSeq</c> (tombstones included), or null. The row's
+    /// key is a copy and its value a slice of an immutable block, so it stays valid.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The SST is a WAL SST (those are only iterated).</exception>
+    public async ValueTask<Row?> GetAsync(ReadOnlyMemory<byte> key, ulong maxSeq, CancellationToken ct = default)
+    {
+        if (Info.Kind == SstKind.Wal)
+        {
+            throw new InvalidOperationException($"'{Path}' is a WAL SST; WAL SSTs are only iterated.");
+        }
+
+        if (!MightContain(key.Span))
+        {
+            return null;
+        }
+
+        for (var i = _index.FindFirstBlock(key.Span); i < _index.Count; i++)
+        {
+            var block = await ReadBlockAsync(i, cache: true, ct).ConfigureAwait(false);
+            var (row, more) = FindInBlock(block, key.Span, maxSeq);
+            if (row is not null || !more)
+            {
+                return row;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Iterates the rows in <paramref name="range"/>: every version, in stored order.</summary>
+    public IRowIterator CreateIterator(KeyRange range, SstReadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        return new SstIterator(this, range, options ?? SstReadOptions.Default);
+    }
+
+    /// <summary>Block <paramref name="index"/>: from memory, the cache, or one ranged GET (cached when <paramref name="cache"/>).</summary>
+    internal ValueTask<DataBlock> ReadBlockAsync(int index, bool cache, CancellationToken ct)
+    {
+        if (_store is null)
+        {
+            return new ValueTask<DataBlock>(DecodeBlock(index, _data.Slice((int)_index.BlockOffset(index), _index.BlockLength(index))));
+        }
+
+        if (TryGetCached(index, out var cached))
+        {
+            return new ValueTask<DataBlock>(cached);
+        }
+
+        return FetchBlockAsync(index, cache, ct);
+    }
+
+    /// <summary>Looks block <paramref name="index"/> up in the cache.</summary>
+    internal bool TryGetCached(int index, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DataBlock? block)
+    {
+        block = null;
+        return _cache is not null && _cache.TryGet(_cacheId, index, out block);
+    }
+
+    /// <summary>Whether the reader has a cache.</summary>
+    internal bool HasCache => _cache is not null;
+
+    /// <summary>Caches a block that was decoded from a larger read.</summary>
+    internal void AddToCache(DataBlock block) => _cache?.Add(_cacheId, block.Index, block.Compact());
+
+    /// <summary>Fetches the stored bytes of blocks <c>[first, first + count)</c> in one GET (or slices them from memory).</summary>
+    internal async Task<ReadOnlyMemory<byte>> FetchBlocksAsync(int first, int count, CancellationToken ct)
+    {
+        var offset = _index.BlockOffset(first);
+        var length = _index.RangeLength(first, count);
+        if (_store is null)
+        {
+            return _data.Slice((int)offset, (int)length);
+        }
+
+        return await ReadExactAsync(_store, Path, offset, length, $"block {first}", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Decodes block <paramref name="index"/> from its stored bytes.</summary>
+    internal DataBlock DecodeBlock(int index, ReadOnlyMemory<byte> stored)
+        => new(BlockCompression.Read(stored, Path, "block", index), Path, index);
+
+    /// <summary>The stored bytes of block <paramref name="index"/> within a group read starting at block <paramref name="first"/>.</summary>
+    internal ReadOnlyMemory<byte> SliceGroup(ReadOnlyMemory<byte> group, int first, int index)
+        => group.Slice((int)(_index.BlockOffset(index) - _index.BlockOffset(first)), _index.BlockLength(index));
+
+    private async ValueTask<DataBlock> FetchBlockAsync(int index, bool cache, CancellationToken ct)
+    {
+        var stored = await FetchBlocksAsync(index, 1, ct).ConfigureAwait(false);
+        var block = DecodeBlock(index, stored);
+        if (cache)
+        {
+            AddToCache(block);
+        }
+
+        return block;
+    }
+
+    // Scans one block for the newest version of key with seq <= maxSeq. More is true when the block ended while still
+    // on versions of key (they may continue in the next block).
+    private static (Row? Row, bool More) FindInBlock(DataBlock block, ReadOnlySpan<byte> key, ulong maxSeq)
+    {
+        var cursor = t_cursor ??= new BlockCursor();
+        cursor.Reset(block);
+        if (!cursor.Seek(key))
+        {
+            return (null, false);
+        }
+
+        while (cursor.MoveNext())
+        {
+            if (!cursor.CurrentKey.SequenceEqual(key))
+            {
+                return (null, false);
+            }
+
+            var row = cursor.Current;
+            if (row.Seq <= maxSeq)
+            {
+                return (new Row(cursor.CurrentKey.ToArray(), row.Seq, row.Kind, row.Value, row.CreateTs, row.ExpireTs), false);
+            }
+        }
+
+        return (null, true);
+    }
+
+    [ThreadStatic]
+    private static BlockCursor? t_cursor;
+
+    private static void CheckSize(long size, string path)
+    {
+        if (size < SstFormat.FooterLength)
+        {
+            throw new CorruptionException(path, $"footer: the object is {size} bytes, shorter than the {SstFormat.FooterLength}-byte footer");
+        }
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadExactAsync(IObjectStore store, string path, long offset, long length, string part, CancellationToken ct)
+    {
+        var data = await store.GetAsync(path, new ByteRange(offset, length), ct).ConfigureAwait(false);
+        if (data.Bytes.Length != length)
+        {
+            throw new CorruptionException(path, $"{part}: read {data.Bytes.Length} bytes at offset {offset}, expected {length} (the object changed or is truncated)");
+        }
+
+        return data.Bytes;
+    }
+
+    private static SstReader Create(
+        IObjectStore? store, ReadOnlyMemory<byte> data, string path, long size, SstFooter footer, ReadOnlyMemory<byte> metadata, BlockCache? cache)
+    {
+        var start = footer.MetadataStart;
+        ReadOnlyMemory<byte> Stored(long offset, int length) => metadata.Slice((int)(offset - start), length);
+
+        var properties = BlockCompression.Read(Stored(footer.PropertiesOffset, footer.PropertiesLength), path, "properties");
+        var info = SstProperties.Read(properties.Span, size, path);
+        var index = IndexBlock.Decode(BlockCompression.Read(Stored(footer.IndexOffset, footer.IndexLength), path, "index"), footer.DataEnd, info.Kind, path);
+        BloomFilter? filter = null;
+        if (footer.FilterLength > 0)
+        {
+            filter = BloomFilter.Decode(BlockCompression.Read(Stored(footer.FilterOffset, footer.FilterLength), path, "filter"), path);
+        }
+
+        if ((info.RowCount == 0) != (index.Count == 0) || (filter is not null) != (info.BloomBitsPerKey > 0)
+            || (filter is not null && info.Kind == SstKind.Wal) || info.RowCount < index.Count)
+        {
+            throw new CorruptionException(
+                path,
+                $"properties: {info.RowCount} rows, {index.Count} blocks and {(filter is null ? "no filter" : "a filter")} do not agree (kind {info.Kind}, {info.BloomBitsPerKey} bloom bits per key)");
+        }
+
+        return new SstReader(store, data, path, cache, info, index, filter);
+    }
+}

@@ -1,0 +1,243 @@
+using SlateDb.Infrastructure;
+using ZstdSharp;
+
+namespace SlateDb.Format;
+
+/// <summary>
+/// Builds one SST in memory, block by block. Rows are encoded into the open data block; when the next row would push
+/// it past <see cref="SstWriterOptions.BlockSize"/> the block is sealed (compressed, checksummed) straight into the
+/// output buffer, so the writer holds the encoded SST once plus one open block. <see cref="Finish"/> appends the
+/// filter, index, properties and footer and hands the output buffer to the caller without copying it.
+/// The layout is described in <c>Format/README.md</c>.
+/// </summary>
+/// <remarks>
+/// Compacted SSTs take rows in (key ascending, seq descending) order; WAL SSTs take them in any key order (the caller
+/// adds them in seq order). The bloom filter covers distinct keys and is written only for compacted SSTs with at least
+/// <see cref="SstWriterOptions.MinFilterKeys"/> of them. Not thread-safe.
+/// </remarks>
+internal sealed class SstWriter : IDisposable
+{
+    private readonly SstWriterOptions _options;
+    private readonly ByteBuffer _output;
+    private readonly BlockBuilder _block;
+    private readonly IndexBlock.Builder _index = new();
+    private readonly Compressor? _compressor;
+    private readonly bool _buildFilter;
+    private ulong[] _hashes = [];
+    private int _hashCount;
+    private byte[] _separator = new byte[64];
+    private ReadOnlyMemory<byte> _firstKey = ReadOnlyMemory<byte>.Empty;
+    private ReadOnlyMemory<byte> _lastKey = ReadOnlyMemory<byte>.Empty;
+    private int _pendingBlockLength = -1;
+    private long _rowCount;
+    private ulong _minSeq = ulong.MaxValue;
+    private ulong _maxSeq;
+    private ulong _lastSeq;
+    private bool _finished;
+
+    /// <summary>Creates a writer.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public SstWriter(SstWriterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BlockSize, 1, nameof(options.BlockSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BlockSize, 16 * 1024 * 1024, nameof(options.BlockSize));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.BloomBitsPerKey, nameof(options.BloomBitsPerKey));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BloomBitsPerKey, 64, nameof(options.BloomBitsPerKey));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MinFilterKeys, nameof(options.MinFilterKeys));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.ExpectedSizeBytes, nameof(options.ExpectedSizeBytes));
+        if (!Enum.IsDefined(options.Compression) || !Enum.IsDefined(options.Kind))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"Unknown compression {options.Compression} or kind {options.Kind}.");
+        }
+
+        _options = options;
+        _output = new ByteBuffer(options.ExpectedSizeBytes > 0 ? options.ExpectedSizeBytes + 1024 : Math.Max(16 * 1024, options.BlockSize * 4));
+        _block = new BlockBuilder(Math.Min(options.BlockSize, 1024 * 1024) + 1024);
+        _compressor = options.Compression == CompressionCodec.Zstd ? new Compressor(options.ZstdLevel) : null;
+        _buildFilter = options.Kind == SstKind.Compacted && options.BloomBitsPerKey > 0;
+    }
+
+    /// <summary>How many rows were added.</summary>
+    public long RowCount => _rowCount;
+
+    /// <summary>The bytes the SST would take if finished now: blocks written, the open block, and estimates for the rest.</summary>
+    public long EstimatedSize
+        => _output.Length + (_block.IsEmpty ? 0 : _block.EncodedSize + SstFormat.BlockTrailerLength)
+           + _index.EncodedSize + (_pendingBlockLength >= 0 ? _block.LastKey.Length + 10 : 0) + (_block.IsEmpty ? 0 : _block.LastKey.Length + 10)
+           + (_buildFilter && _hashCount >= _options.MinFilterKeys && _hashCount > 0 ? BloomFilter.EncodedSize(_hashCount, _options.BloomBitsPerKey) + SstFormat.BlockTrailerLength : 0)
+           + 64 + _firstKey.Length + Math.Max(_lastKey.Length, _block.LastKey.Length) + SstFormat.FooterLength;
+
+    /// <summary>Adds a row; the writer copies what it needs, so the row's memory may be reused afterwards.</summary>
+    /// <exception cref="ArgumentException">
+    /// The key or value breaks a limit, a tombstone carries a value, or (compacted) the row is not after the previous
+    /// one in (key ascending, seq descending) order. The message names the key.
+    /// </exception>
+    public void Add(in Row row)
+    {
+        ObjectDisposedException.ThrowIf(_finished, this);
+        var key = row.Key.Span;
+        Limits.ValidateKey(key, nameof(row));
+        Limits.ValidateValue(row.Value.Span, nameof(row));
+        if (row.Kind > RowKind.Merge || (row.Kind == RowKind.Delete && !row.Value.IsEmpty))
+        {
+            throw new ArgumentException(
+                $"Row {SstFormat.FormatKey(key)}@{row.Seq}: kind {row.Kind} with a {row.Value.Length}-byte value is not a valid row (tombstones carry no value).",
+                nameof(row));
+        }
+
+        var newKey = _rowCount == 0;
+        if (!newKey && _options.Kind == SstKind.Compacted)
+        {
+            var order = key.SequenceCompareTo(_block.LastKey);
+            if (order < 0 || (order == 0 && row.Seq >= _lastSeq))
+            {
+                throw new ArgumentException(
+                    $"Rows must be added in (key ascending, seq descending) order: key {SstFormat.FormatKey(key)} seq {row.Seq} follows key {SstFormat.FormatKey(_block.LastKey)} seq {_lastSeq}.",
+                    nameof(row));
+            }
+
+            newKey = order != 0;
+        }
+
+        if (!_block.IsEmpty && _block.SizeAfterAdding(row) > _options.BlockSize)
+        {
+            FlushBlock();
+        }
+
+        if (_pendingBlockLength >= 0)
+        {
+            AddPendingIndexEntry(key);
+        }
+
+        _block.Add(row);
+        TrackStats(row, key, newKey);
+    }
+
+    /// <summary>Encodes the rest of the SST and returns it; the writer is unusable afterwards.</summary>
+    public SstBuildResult Finish()
+    {
+        ObjectDisposedException.ThrowIf(_finished, this);
+        if (!_block.IsEmpty)
+        {
+            FlushBlock();
+        }
+
+        if (_pendingBlockLength >= 0)
+        {
+            _index.Add(_pendingBlockLength, _block.LastKey);
+            _pendingBlockLength = -1;
+        }
+
+        if (_options.Kind == SstKind.Compacted && _rowCount > 0)
+        {
+            _lastKey = _block.LastKey.ToArray();
+        }
+
+        var writeFilter = _buildFilter && _hashCount > 0 && _hashCount >= _options.MinFilterKeys;
+        long filterOffset = 0;
+        var filterLength = 0;
+        if (writeFilter)
+        {
+            filterOffset = _output.Length;
+            BloomFilter.Write(_output, _hashes.AsSpan(0, _hashCount), _options.BloomBitsPerKey);
+            filterLength = BlockCompression.Seal(_output, (int)filterOffset);
+        }
+
+        long indexOffset = _output.Length;
+        var indexLength = BlockCompression.Write(_output, _index.Finish(), _compressor);
+        var info = new SstInfo
+        {
+            FirstKey = _firstKey,
+            LastKey = _lastKey,
+            RowCount = _rowCount,
+            MinSeq = _rowCount == 0 ? 0 : _minSeq,
+            MaxSeq = _maxSeq,
+            Size = 0,
+            FormatVersion = SstFormat.CurrentVersion,
+            Kind = _options.Kind,
+            Compression = _options.Compression,
+            CreationTimeMs = _options.CreationTimeMs,
+            BloomBitsPerKey = writeFilter ? _options.BloomBitsPerKey : 0,
+        };
+        long propertiesOffset = _output.Length;
+        SstProperties.Write(_output, info);
+        var propertiesLength = BlockCompression.Seal(_output, (int)propertiesOffset);
+        new SstFooter(filterOffset, filterLength, indexOffset, indexLength, propertiesOffset, propertiesLength).Write(_output);
+
+        _finished = true;
+        _hashes = [];
+        _compressor?.Dispose();
+        return new SstBuildResult(_output.WrittenMemory, info with { Size = _output.Length });
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _finished = true;
+        _compressor?.Dispose();
+    }
+
+    private void FlushBlock()
+    {
+        var length = BlockCompression.Write(_output, _block.Finish(), _compressor);
+        _block.Reset();
+        if (_options.Kind == SstKind.Wal)
+        {
+            _index.Add(length, []);
+        }
+        else
+        {
+            _pendingBlockLength = length;
+        }
+    }
+
+    // The block before the current one is sealed; its index key separates its last key from the next block's first.
+    private void AddPendingIndexEntry(ReadOnlySpan<byte> nextKey)
+    {
+        var last = _block.LastKey;
+        if (_separator.Length < last.Length)
+        {
+            _separator = new byte[Math.Max(last.Length, _separator.Length * 2)];
+        }
+
+        var length = IndexBlock.Separator(last, nextKey, _separator);
+        _index.Add(_pendingBlockLength, _separator.AsSpan(0, length));
+        _pendingBlockLength = -1;
+    }
+
+    private void TrackStats(in Row row, ReadOnlySpan<byte> key, bool newKey)
+    {
+        if (_rowCount == 0)
+        {
+            _firstKey = key.ToArray();
+            _lastKey = _firstKey;
+        }
+        else if (_options.Kind == SstKind.Wal)
+        {
+            if (key.SequenceCompareTo(_firstKey.Span) < 0)
+            {
+                _firstKey = key.ToArray();
+            }
+            else if (key.SequenceCompareTo(_lastKey.Span) > 0)
+            {
+                _lastKey = key.ToArray();
+            }
+        }
+
+        if (newKey && _buildFilter)
+        {
+            if (_hashCount == _hashes.Length)
+            {
+                Array.Resize(ref _hashes, Math.Max(1024, _hashes.Length * 2));
+            }
+
+            _hashes[_hashCount++] = BloomFilter.Hash(key);
+        }
+
+        _rowCount++;
+        _lastSeq = row.Seq;
+        _minSeq = Math.Min(_minSeq, row.Seq);
+        _maxSeq = Math.Max(_maxSeq, row.Seq);
+    }
+}
