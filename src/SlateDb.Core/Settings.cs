@@ -20,6 +20,9 @@ public sealed class Settings
     /// <summary>The target size of an SST data block. Default 4 096 bytes.</summary>
     public int BlockSize { get; set; } = 4096;
 
+    /// <summary>How SST blocks (L0, sorted runs and WAL) are compressed. Default <see cref="CompressionCodec.None"/>.</summary>
+    public CompressionCodec Compression { get; set; } = CompressionCodec.None;
+
     /// <summary>Bloom filter bits per key in compacted SSTs (0 disables filters). Default 10.</summary>
     public int BloomBitsPerKey { get; set; } = 10;
 
@@ -62,6 +65,11 @@ public sealed class Settings
         RequireRange(L0SstSizeBytes, 1, 1L << 32, nameof(L0SstSizeBytes));
         RequireRange(MaxUnflushedBytes, 1, long.MaxValue, nameof(MaxUnflushedBytes));
         RequireRange(BlockSize, 256, 16 * 1024 * 1024, nameof(BlockSize));
+        if (!Enum.IsDefined(Compression))
+        {
+            throw new ArgumentException($"Settings.{nameof(Compression)} is {(int)Compression}, which is not a {nameof(CompressionCodec)}.", nameof(Compression));
+        }
+
         RequireRange(BloomBitsPerKey, 0, 64, nameof(BloomBitsPerKey));
         RequireRange(MinFilterKeys, 0, int.MaxValue, nameof(MinFilterKeys));
         RequirePositive(ManifestPollInterval, nameof(ManifestPollInterval));

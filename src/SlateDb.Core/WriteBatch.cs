@@ -137,26 +137,26 @@ public sealed class WriteBatch : IDisposable
     {
         if (keyLength == 0 || keyLength > Limits.MaxKeyLength)
         {
-            ThrowBadKey(keyLength);
+            ThrowBadKey(keyLength, "key");
         }
 
         if (valueLength > Limits.MaxValueLength)
         {
-            ThrowValueTooLong(valueLength);
+            ThrowValueTooLong(valueLength, "value");
         }
     }
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowBadKey(int length)
+    private static void ThrowBadKey(int length, string paramName)
         => throw new ArgumentException(
             length == 0 ? "A key must not be empty." : $"A key is {length} bytes; the limit is {Limits.MaxKeyLength} bytes.",
-            "key");
+            paramName);
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowValueTooLong(int length)
-        => throw new ArgumentException($"A value is {length} bytes; the limit is {Limits.MaxValueLength} bytes.", "value");
+    private static void ThrowValueTooLong(int length, string paramName)
+        => throw new ArgumentException($"A value is {length} bytes; the limit is {Limits.MaxValueLength} bytes.", paramName);
 
     private int Reserve(int bytes)
     {
