@@ -21,17 +21,17 @@ public sealed class BadInputTests
         await db.PutAsync(Key(1), Value(1), NoWait);
         await db.FlushAsync();
 
-        var empty = await Assert.ThrowsAnyAsync<ArgumentException>(() => db.PutAsync(ReadOnlyMemory<byte>.Empty, Value(1)));
+        var empty = await Assert.ThrowsAnyAsync<ArgumentException>(() => db.PutAsync(ReadOnlyMemory<byte>.Empty, Value(1), NoWait));
         Assert.Contains("empty", empty.Message, StringComparison.OrdinalIgnoreCase);
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => db.DeleteAsync(ReadOnlyMemory<byte>.Empty));
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => db.PutAsync("", "v"));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => db.DeleteAsync(ReadOnlyMemory<byte>.Empty, NoWait));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => db.PutAsync("", "v", NoWait));
 
-        var longKey = await Assert.ThrowsAnyAsync<ArgumentException>(() => db.PutAsync(new byte[MaxKey + 1], Value(1)));
+        var longKey = await Assert.ThrowsAnyAsync<ArgumentException>(() => db.PutAsync(new byte[MaxKey + 1], Value(1), NoWait));
         AssertNames(longKey, MaxKey, MaxKey + 1);
-        AssertNames(await Assert.ThrowsAnyAsync<ArgumentException>(() => db.DeleteAsync(new byte[MaxKey + 1])), MaxKey, MaxKey + 1);
+        AssertNames(await Assert.ThrowsAnyAsync<ArgumentException>(() => db.DeleteAsync(new byte[MaxKey + 1], NoWait)), MaxKey, MaxKey + 1);
 
         var bigValue = new byte[MaxValue + 1];
-        AssertNames(await Assert.ThrowsAnyAsync<ArgumentException>(() => db.PutAsync(Key(2), bigValue)), MaxValue, MaxValue + 1);
+        AssertNames(await Assert.ThrowsAnyAsync<ArgumentException>(() => db.PutAsync(Key(2), bigValue, NoWait)), MaxValue, MaxValue + 1);
 
         using (var batch = new WriteBatch())
         {
@@ -40,10 +40,10 @@ public sealed class BadInputTests
             AssertNames(Assert.ThrowsAny<ArgumentException>(() => batch.Put(Key(3), bigValue)), MaxValue, MaxValue + 1);
             Assert.ThrowsAny<ArgumentException>(() => batch.Delete(ReadOnlySpan<byte>.Empty));
             Assert.Equal(0, batch.Count);
-            await Assert.ThrowsAnyAsync<ArgumentException>(() => db.WriteAsync(batch));
+            await Assert.ThrowsAnyAsync<ArgumentException>(() => db.WriteAsync(batch, NoWait));
         }
 
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => db.WriteAsync(new WriteBatch()));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => db.WriteAsync(new WriteBatch(), NoWait));
         bigValue = null;
 
         // Nothing refused was applied, and the database takes good writes as before.

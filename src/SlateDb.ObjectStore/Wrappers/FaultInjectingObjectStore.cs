@@ -28,6 +28,7 @@ public sealed class FaultInjectingObjectStore : IObjectStore
     private long _calls;
     private long _crashAt = long.MaxValue;
     private bool _crashAfterApplying;
+    private bool _crashedNow;
 
     /// <summary>Wraps <paramref name="inner"/>.</summary>
     /// <param name="inner">The store calls go to when no fault applies.</param>
@@ -57,7 +58,7 @@ public sealed class FaultInjectingObjectStore : IObjectStore
         {
             lock (_lock)
             {
-                return _calls >= _crashAt;
+                return _crashedNow || _calls >= _crashAt;
             }
         }
     }
@@ -124,6 +125,7 @@ public sealed class FaultInjectingObjectStore : IObjectStore
         {
             _crashAt = Math.Min(_crashAt, _calls + 1);
             _crashAfterApplying = false;
+            _crashedNow = true;
         }
 
         return this;
