@@ -22,7 +22,9 @@ namespace SlateDb.Engine;
 //     moves the lifecycle to Fenced/Failed once, faults every pending durable task and flush, wakes waiting writers,
 //     and stops the background tasks; later calls fail fast with the lifecycle's error.
 //  3. Close freezes the memtable (which seals the WAL), waits for the WAL writer and the flusher to drain, then
-//     writes one more manifest (next_wal_sst_id) unless the database was fenced or failed. It runs once.
+//     writes one more manifest (next_wal_sst_id) unless the database was fenced or failed. It runs once, and it
+//     fails (FencedException or DbClosedException) whenever the database failed or was fenced, before or during it:
+//     a successful close means everything written is in L0.
 //
 // Background tasks: the WAL writer, the memtable flusher, the WAL flush timer (in WriteLoop) and the manifest poller.
 
@@ -215,7 +217,14 @@ internal sealed class DbEngine
         }
 
         Log.Closed(Services.Logger, Services.DbPath);
-        if (error is not null && error is not FencedException && !Lifecycle.IsFenced && wasOpen)
+
+        // A database that failed or was fenced could not flush what it held: closing it must not look like success.
+        if (Lifecycle.Cause is not null)
+        {
+            throw Lifecycle.WriteError();
+        }
+
+        if (error is not null)
         {
             throw error;
         }
