@@ -41,9 +41,10 @@ internal sealed class DbEngine
     private readonly MemtableFlusher _flusher;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _closeLock = new();
+    private readonly TaskCompletionSource<Exception> _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _poller = Task.CompletedTask;
     private Task? _closeTask;
-    private int _failed;
+    private int _failing;
 
     public DbEngine(EngineServices services, DbPaths paths, IObjectStore mainStore, IObjectStore walStore, FenceableManifest manifest)
     {
@@ -84,6 +85,9 @@ internal sealed class DbEngine
 
     /// <summary>The highest WAL id stored (or this writer's fence before the first).</summary>
     public ulong LastDurableWalId => _walWriter.LastDurableWalId;
+
+    /// <summary>Completes with the cause when the database fails or is fenced (for tests and tools).</summary>
+    public Task<Exception> Failed => _failed.Task;
 
     /// <summary>Starts the flusher (before replay, so replayed memtables can flush while replay goes on).</summary>
     public void StartFlusher() => _flusher.Start();
@@ -158,7 +162,7 @@ internal sealed class DbEngine
     /// <summary>Closes the database because of <paramref name="cause"/> (the first call wins).</summary>
     public void Fail(Exception cause)
     {
-        if (Interlocked.Exchange(ref _failed, 1) == 1)
+        if (Interlocked.Exchange(ref _failing, 1) == 1)
         {
             return;
         }
@@ -181,6 +185,7 @@ internal sealed class DbEngine
         _flusher.Fail(durableError);
         _backpressure.WakeAll();
         _stop.Cancel();
+        _failed.TrySetResult(cause);
     }
 
     private async Task CloseCoreAsync()
