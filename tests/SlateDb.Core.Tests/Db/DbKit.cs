@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -78,6 +79,24 @@ internal static class DbKit
 
     public static async Task<VersionedManifest> LatestManifestAsync(IObjectStore store)
         => await new ManifestStore(store, DbPath).TryReadLatestAsync() ?? throw new InvalidOperationException("No manifest.");
+
+    /// <summary>Calls <paramref name="onMeasurement"/> for every measurement of the SlateDb instrument <paramref name="instrumentName"/>.</summary>
+    public static MeterListener Listen(string instrumentName, Action<long> onMeasurement)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "SlateDb" && instrument.Name == instrumentName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => onMeasurement(value));
+        listener.Start();
+        return listener;
+    }
 
     public static string WalPath(ulong id) => new DbPaths(DbPath).WalSstPath(id);
 }
