@@ -126,7 +126,7 @@ public sealed class WriteLoopTests
         var settings = new Settings { MaxUnflushedBytes = 4096, L0SstSizeBytes = 1 << 20, ManifestPollInterval = TimeSpan.FromHours(1) };
         await using var db = await OpenAsync(store, settings);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        store.BeforePut = (path, _) => path.Contains("/compacted/", StringComparison.Ordinal) ? gate.Task : Task.CompletedTask;
+        store.BeforePut = (path, _) => path.Contains("/manifest/", StringComparison.Ordinal) ? Task.CompletedTask : gate.Task;
         long waits = 0;
         using var listener = Listen("slatedb.backpressure.waits", v => Interlocked.Add(ref waits, v));
 
@@ -146,6 +146,7 @@ public sealed class WriteLoopTests
 
         gate.SetResult();
         await blocked.WaitAsync(Guard);
+        await db.FlushAsync(FlushType.MemTable);
         Assert.NotEmpty(await ListAsync(store.Inner, "db/compacted/"));
     }
 
