@@ -83,7 +83,9 @@ public sealed class DurabilityOracle
         var perKey = CheckPerKey(recovered);
         if (perKey.Length > 0)
         {
-            throw new DurabilityViolationException($"{context}: durably acknowledged writes were lost or undone.\n{perKey}{Describe()}");
+            throw new DurabilityViolationException(
+                $"{context}: durably acknowledged writes were lost or undone.\n{perKey}" +
+                $"Recovered {recovered.Count} keys: {string.Join(", ", recovered.Keys.Take(30).Select(k => Bytes.Show(k)))}\n{Describe()}");
         }
 
         if (UnknownCount <= MaxUnknownForPrefixCheck && !MatchesSomePrefix(recovered))
