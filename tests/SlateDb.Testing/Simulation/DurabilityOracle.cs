@@ -44,10 +44,13 @@ public sealed class DurabilityOracle
     public int UnknownCount { get; private set; }
 
     /// <summary>Records that <paramref name="op"/> was acknowledged with <paramref name="handle"/>; returns its index.</summary>
-    public int Acknowledged(WriteOp op, WriteHandle handle)
+    public int Acknowledged(WriteOp op, WriteHandle handle) => Acknowledged(op, handle.Seq);
+
+    /// <summary>Records that <paramref name="op"/> was acknowledged with sequence number <paramref name="seq"/>.</summary>
+    public int Acknowledged(WriteOp op, ulong seq)
     {
-        _writes.Add(new Tracked(op, handle.Seq, Unknown: false));
-        _current.Apply(op, handle.Seq);
+        _writes.Add(new Tracked(op, seq, Unknown: false));
+        _current.Apply(op, seq);
         return _writes.Count - 1;
     }
 
