@@ -22,7 +22,9 @@ namespace SlateDb.Engine;
 //     moves the lifecycle to Fenced/Failed once, faults every pending durable task and flush, wakes waiting writers,
 //     and stops the background tasks; later calls fail fast with the lifecycle's error.
 //  3. Close freezes the memtable (which seals the WAL), waits for the WAL writer and the flusher to drain, then
-//     writes one more manifest (next_wal_sst_id) unless the database was fenced or failed. It runs once.
+//     writes one more manifest (next_wal_sst_id) unless the database was fenced or failed. It runs once, and it
+//     fails (FencedException or DbClosedException) whenever the database failed or was fenced, before or during it:
+//     a successful close means everything written is in L0.
 //
 // Background tasks: the WAL writer, the memtable flusher, the WAL flush timer (in WriteLoop) and the manifest poller.
 
@@ -39,9 +41,10 @@ internal sealed class DbEngine
     private readonly MemtableFlusher _flusher;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _closeLock = new();
+    private readonly TaskCompletionSource<Exception> _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _poller = Task.CompletedTask;
     private Task? _closeTask;
-    private int _failed;
+    private int _failing;
 
     public DbEngine(EngineServices services, DbPaths paths, IObjectStore mainStore, IObjectStore walStore, FenceableManifest manifest)
     {
@@ -82,6 +85,9 @@ internal sealed class DbEngine
 
     /// <summary>The highest WAL id stored (or this writer's fence before the first).</summary>
     public ulong LastDurableWalId => _walWriter.LastDurableWalId;
+
+    /// <summary>Completes with the cause when the database fails or is fenced (for tests and tools).</summary>
+    public Task<Exception> Failed => _failed.Task;
 
     /// <summary>Starts the flusher (before replay, so replayed memtables can flush while replay goes on).</summary>
     public void StartFlusher() => _flusher.Start();
@@ -156,7 +162,7 @@ internal sealed class DbEngine
     /// <summary>Closes the database because of <paramref name="cause"/> (the first call wins).</summary>
     public void Fail(Exception cause)
     {
-        if (Interlocked.Exchange(ref _failed, 1) == 1)
+        if (Interlocked.Exchange(ref _failing, 1) == 1)
         {
             return;
         }
@@ -179,6 +185,7 @@ internal sealed class DbEngine
         _flusher.Fail(durableError);
         _backpressure.WakeAll();
         _stop.Cancel();
+        _failed.TrySetResult(cause);
     }
 
     private async Task CloseCoreAsync()
@@ -215,7 +222,14 @@ internal sealed class DbEngine
         }
 
         Log.Closed(Services.Logger, Services.DbPath);
-        if (error is not null && error is not FencedException && !Lifecycle.IsFenced && wasOpen)
+
+        // A database that failed or was fenced could not flush what it held: closing it must not look like success.
+        if (Lifecycle.Cause is not null)
+        {
+            throw Lifecycle.WriteError();
+        }
+
+        if (error is not null)
         {
             throw error;
         }

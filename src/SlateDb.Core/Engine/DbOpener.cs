@@ -40,10 +40,9 @@ internal static class DbOpener
     {
         var paths = new DbPaths(options.Path);
         var settings = options.Settings;
-        var services = new EngineServices(options.Path, settings, options.Time, options.Random, options.LoggerFactory.CreateLogger("SlateDb.Db"));
-        var mainStore = Retrying(options.Store, services);
+        var mainStore = Retrying(options.Store, options);
         var separateWal = options.WalStore is { } w && !string.Equals(w.Uri, options.Store.Uri, StringComparison.Ordinal) ? w : null;
-        var walStore = separateWal is null ? mainStore : Retrying(separateWal, services);
+        var walStore = separateWal is null ? mainStore : Retrying(separateWal, options);
         var walUri = separateWal?.Uri;
 
         var manifestStore = new ManifestStore(
@@ -63,6 +62,11 @@ internal static class DbOpener
 
         var fenceable = await FenceableManifest.ClaimWriterAsync(manifestStore, cancellationToken).ConfigureAwait(false);
         var claimed = fenceable.Current.Manifest;
+
+        // Each writer epoch draws from its own random stream, so two lives of a database with the same seed (and a
+        // clock that did not move) still mint different SST ids.
+        var random = new DbRandom(options.Random.Seed ^ (fenceable.WriterEpoch * 0x9E3779B97F4A7C15UL));
+        var services = new EngineServices(options.Path, settings, options.Time, random, options.LoggerFactory.CreateLogger("SlateDb.Db"));
         var recordUri = await WalStoreCheck.CheckAsync(claimed, paths, mainStore, walUri, cancellationToken).ConfigureAwait(false);
 
         var replayAfter = claimed.ReplayAfterWalId;
@@ -102,6 +106,6 @@ internal static class DbOpener
         }
     }
 
-    private static RetryingObjectStore Retrying(IObjectStore store, EngineServices services)
-        => store as RetryingObjectStore ?? new RetryingObjectStore(store, null, services.Time, (int)(services.Random.NextUInt64() & int.MaxValue));
+    private static RetryingObjectStore Retrying(IObjectStore store, DbOpenOptions options)
+        => store as RetryingObjectStore ?? new RetryingObjectStore(store, null, options.Time, (int)(options.Random.NextUInt64() & int.MaxValue));
 }

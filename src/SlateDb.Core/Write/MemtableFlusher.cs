@@ -29,6 +29,8 @@ internal sealed class MemtableFlusher
     private readonly Channel<FlushJob> _queue = Channel.CreateUnbounded<FlushJob>(
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
 
+    private const int MaxIdAttempts = 16;
+
     private readonly EngineServices _services;
     private readonly IObjectStore _store;
     private readonly DbPaths _paths;
@@ -149,10 +151,21 @@ internal sealed class MemtableFlusher
             ExpectedSizeBytes = (int)Math.Min(memtable.SizeBytes + (memtable.SizeBytes / 8), Array.MaxLength),
         };
         var result = await BuildSstAsync(memtable, options).ConfigureAwait(false);
-        var id = _services.Random.NextUlid(now);
-        var path = _paths.CompactedSstPath(id);
-        await _store.PutAsync(path, result.Data, PutMode.Overwrite).ConfigureAwait(false);
-        return new L0Table(id, path, result.Info);
+
+        // SSTs are never overwritten: an id that is taken (another life of this database minted it) gets a new one.
+        for (var attempt = 1; ; attempt++)
+        {
+            var id = _services.Random.NextUlid(now);
+            var path = _paths.CompactedSstPath(id);
+            try
+            {
+                await _store.PutAsync(path, result.Data, PutMode.Create).ConfigureAwait(false);
+                return new L0Table(id, path, result.Info);
+            }
+            catch (ObjectAlreadyExistsException) when (attempt < MaxIdAttempts)
+            {
+            }
+        }
     }
 
     private sealed record FlushJob(ImmutableMemtable Memtable, Task WalDurable, TaskCompletionSource Done);
