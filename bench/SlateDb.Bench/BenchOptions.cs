@@ -57,6 +57,11 @@ internal sealed class BenchOptions
             throw new ArgumentException("Name a workload first.");
         }
 
+        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "all"))
+        {
+            throw new ArgumentException($"Unknown workload '{args[0]}'.");
+        }
+
         var options = new BenchOptions { Workload = args[0] };
         for (var i = 1; i < args.Length; i += 2)
         {

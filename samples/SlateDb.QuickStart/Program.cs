@@ -21,10 +21,12 @@ await using (var db = await OpenAsync())
     batch.Put("meta:runs", run.ToString());
     await db.WriteAsync(batch);                              // returns once the WAL object is stored (durable)
     await db.DeleteAsync($"user:{run:D4}:linus");
+    Console.WriteLine($"Wrote 4 users and the run counter in one batch, deleted user:{run:D4}:linus.");
     Console.WriteLine($"get user:{run:D4}:ada -> {Text(await db.GetAsync($"user:{run:D4}:ada"))}");
     await foreach (var kv in db.ScanAsync(KeyRange.Prefix($"user:{run:D4}:")))
         Console.WriteLine($"scan {Text(kv.Key)} = {Text(kv.Value)} (seq {kv.Seq})");
     await db.FlushAsync(FlushType.MemTable);                 // memtable -> an L0 table in data/main
+    Console.WriteLine("Flushed the memtable to an L0 table; closing and reopening.");
 }
 
 await using (var db = await OpenAsync())                     // reopen and verify

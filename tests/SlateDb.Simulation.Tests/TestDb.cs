@@ -16,6 +16,7 @@ internal static class TestDb
         L0SstSizeBytes = 4096,
         BlockSize = 1024,
         MinFilterKeys = 4,
+        Compression = seed % 2 == 0 ? CompressionCodec.None : CompressionCodec.Zstd,
     };
 
     /// <summary>A fake clock at a fixed start; it moves only when a test advances it.</summary>

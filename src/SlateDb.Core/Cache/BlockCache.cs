@@ -74,6 +74,9 @@ internal sealed class BlockCache
         return false;
     }
 
+    /// <summary>Whether a block is cached, without counting a hit or a miss or marking it referenced.</summary>
+    public bool Contains(string sstId, int blockIndex) => _entries.ContainsKey(new BlockKey(sstId, blockIndex));
+
     /// <summary>Caches a block (a no-op when the block is already cached or larger than the whole cache).</summary>
     public void Add(string sstId, int blockIndex, DataBlock block)
     {
@@ -113,7 +116,7 @@ internal sealed class BlockCache
         }
     }
 
-    /// <summary>Drops every block of one SST (for example after it was deleted).</summary>
+    /// <summary>Drops every block of one SST (for example after it was deleted); <paramref name="sstId"/> comes from <see cref="SstReader.CacheIdOf"/>.</summary>
     public void Remove(string sstId)
     {
         lock (_lock)

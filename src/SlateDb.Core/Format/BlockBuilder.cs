@@ -39,34 +39,34 @@ internal sealed class BlockBuilder
     /// <summary>The key of the last entry added.</summary>
     public ReadOnlySpan<byte> LastKey => _lastKey.AsSpan(0, _lastKeyLength);
 
-    /// <summary>The encoded size of the block after adding <paramref name="row"/>.</summary>
-    public long SizeAfterAdding(in Row row)
-    {
-        var restart = _count % SstFormat.RestartInterval == 0;
-        var key = row.Key.Span;
-        var shared = restart ? 0 : key.CommonPrefixLength(LastKey);
-        return EncodedSize + (long)EntryLength(shared, key.Length - shared, row) + (restart ? sizeof(uint) : 0);
-    }
-
-    /// <summary>Appends a row. The caller has validated it and keeps the block's ordering rules.</summary>
-    public void Add(in Row row)
+    /// <summary>
+    /// Appends a row unless the block is not empty and the row would take it past <paramref name="targetSize"/> bytes
+    /// (an empty block takes any row). The caller has validated the row and keeps the block's ordering rules.
+    /// </summary>
+    public bool TryAdd(in Row row, int targetSize)
     {
         var key = row.Key.Span;
         var value = row.Value.Span;
         var restart = _count % SstFormat.RestartInterval == 0;
         var shared = restart ? 0 : key.CommonPrefixLength(LastKey);
         var unshared = key.Length - shared;
+        var hasExpiry = row.HasExpiry;
+        var length = Varint.SizeOf((uint)shared) + Varint.SizeOf((uint)unshared) + Varint.SizeOf((uint)value.Length)
+                     + SstFormat.EntryFixedLength + (hasExpiry ? sizeof(long) : 0) + unshared + value.Length;
+        if (_count > 0 && EncodedSize + (long)length + (restart ? sizeof(uint) : 0) > targetSize)
+        {
+            return false;
+        }
+
         if (restart)
         {
             _restarts.Add(_buffer.Length);
         }
 
-        var length = EntryLength(shared, unshared, row);
         var span = _buffer.GetSpan(length);
         var p = Varint.Write(span, (uint)shared);
         p += Varint.Write(span[p..], (uint)unshared);
         p += Varint.Write(span[p..], (uint)value.Length);
-        var hasExpiry = row.HasExpiry;
         span[p++] = (byte)((byte)row.Kind | (hasExpiry ? SstFormat.HasExpireFlag : 0));
         BinaryPrimitives.WriteUInt64LittleEndian(span[p..], row.Seq);
         BinaryPrimitives.WriteInt64LittleEndian(span[(p + sizeof(ulong))..], row.CreateTs);
@@ -90,6 +90,7 @@ internal sealed class BlockBuilder
         key[shared..].CopyTo(_lastKey.AsSpan(shared));
         _lastKeyLength = key.Length;
         _count++;
+        return true;
     }
 
     /// <summary>Appends the restart array and returns the encoded block (valid until <see cref="Reset"/>).</summary>
@@ -113,8 +114,4 @@ internal sealed class BlockBuilder
         _restarts.Clear();
         _count = 0;
     }
-
-    private static int EntryLength(int shared, int unshared, in Row row)
-        => Varint.SizeOf((uint)shared) + Varint.SizeOf((uint)unshared) + Varint.SizeOf((uint)row.Value.Length)
-           + SstFormat.EntryFixedLength + (row.HasExpiry ? sizeof(long) : 0) + unshared + row.Value.Length;
 }

@@ -82,7 +82,7 @@ internal sealed class IndexBlock
         for (var i = 0; i < count; i++)
         {
             var length = reader.ReadVarint();
-            if (length < SstFormat.BlockTrailerLength + (2 * sizeof(uint)) || offsets[i] + length > dataEnd)
+            if (length < SstFormat.BlockTrailerLength + (2 * sizeof(uint)) || length > SstFormat.MaxStoredBlockLength || offsets[i] + length > dataEnd)
             {
                 throw reader.Corrupt($"block {i} of {length} bytes at offset {offsets[i]} does not fit the {dataEnd}-byte data region");
             }

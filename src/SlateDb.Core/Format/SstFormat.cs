@@ -29,6 +29,12 @@ internal static class SstFormat
     /// </summary>
     public const int MaxDecodedBlockLength = 256 * 1024 * 1024;
 
+    /// <summary>The largest stored block: a decoded block plus the zstd length prefix and the trailer.</summary>
+    public const int MaxStoredBlockLength = MaxDecodedBlockLength + sizeof(uint) + BlockTrailerLength;
+
+    /// <summary>An iterator's read-ahead group stops growing at this many bytes (it always holds at least one block).</summary>
+    public const long MaxReadAheadBytes = 16 * 1024 * 1024;
+
     /// <summary>How many tail bytes <see cref="SstReader.OpenAsync(ObjectStore.IObjectStore, string, Cache.BlockCache?, CancellationToken)"/> reads at first, hoping to get the metadata with the footer.</summary>
     public const int InitialTailRead = 64 * 1024;
 

@@ -49,6 +49,10 @@ internal sealed class SstIterator : IRowIterator
         {
             _endBlock = range.End is { } end ? reader.Index.FindFirstBlock(end.Span) : int.MaxValue;
             _stopBlock = (int)Math.Min(count, _endBlock + 1L);
+            if (count > 0 && range.IsPastEnd(reader.Info.FirstKey.Span))
+            {
+                _stopBlock = 0;
+            }
         }
     }
 
@@ -175,16 +179,18 @@ internal sealed class SstIterator : IRowIterator
         }
         else
         {
-            if (_prefetch is not null && _prefetchFirst == b)
+            if (_prefetch is { } pending && _prefetchFirst == b)
             {
-                _group = await _prefetch.ConfigureAwait(false);
-                (_groupFirst, _groupCount) = (_prefetchFirst, _prefetchCount);
                 _prefetch = null;
+                _groupCount = 0;
+                _group = await pending.ConfigureAwait(false);
+                (_groupFirst, _groupCount) = (_prefetchFirst, _prefetchCount);
             }
             else
             {
                 DropPrefetch();
                 var count = GroupSize(b);
+                _groupCount = 0;
                 _group = await _reader.FetchBlocksAsync(b, count, ct).ConfigureAwait(false);
                 (_groupFirst, _groupCount) = (b, count);
             }
@@ -212,7 +218,9 @@ internal sealed class SstIterator : IRowIterator
     private int GroupSize(int b)
     {
         var count = 1;
-        while (count < _options.ReadAheadBlocks && b + count < _stopBlock && !(_reader.HasCache && _reader.TryGetCached(b + count, out _)))
+        while (count < _options.ReadAheadBlocks && b + count < _stopBlock
+               && _reader.Index.RangeLength(b, count + 1) <= SstFormat.MaxReadAheadBytes
+               && !_reader.IsCached(b + count))
         {
             count++;
         }
@@ -222,6 +230,11 @@ internal sealed class SstIterator : IRowIterator
 
     private void StartPrefetch(int b, CancellationToken ct)
     {
+        while (b < _stopBlock && _reader.IsCached(b))
+        {
+            b++;
+        }
+
         if (_options.ReadAheadBlocks <= 1 || b >= _stopBlock || _prefetch is not null)
         {
             return;

@@ -29,7 +29,7 @@ internal sealed class SstReader
         _data = data;
         Path = path;
         _cache = store is null ? null : cache;
-        _cacheId = store is null ? path : $"{store.Uri}|{path}";
+        _cacheId = store is null ? path : CacheIdOf(store, path);
         Info = info;
         _index = index;
         _filter = filter;
@@ -47,6 +47,9 @@ internal sealed class SstReader
     /// <summary>Whether the SST has a bloom filter.</summary>
     public bool HasFilter => _filter is not null;
 
+    /// <summary>The id under which the blocks of the SST at <paramref name="path"/> in <paramref name="store"/> are cached (see <see cref="BlockCache.Remove(string)"/>).</summary>
+    public static string CacheIdOf(IObjectStore store, string path) => $"{store.Uri}|{path}";
+
     /// <summary>The decoded index (for tests and tools).</summary>
     internal IndexBlock Index => _index;
 
@@ -58,10 +61,16 @@ internal sealed class SstReader
     /// SSTs also covers the index, filter and properties (else one more GET fetches them).
     /// </summary>
     public static Task<SstReader> OpenAsync(IObjectStore store, string path, BlockCache? cache = null, CancellationToken ct = default)
-        => OpenAsync(store, path, objectSize: null, cache, ct);
+        => OpenCoreAsync(store, path, objectSize: null, cache, ct);
 
-    /// <summary>As <see cref="OpenAsync(IObjectStore, string, BlockCache?, CancellationToken)"/>; a known <paramref name="objectSize"/> (from the manifest) saves the HEAD.</summary>
-    public static async Task<SstReader> OpenAsync(IObjectStore store, string path, long? objectSize, BlockCache? cache = null, CancellationToken ct = default)
+    /// <summary>
+    /// As <see cref="OpenAsync(IObjectStore, string, BlockCache?, CancellationToken)"/>; a known <paramref name="objectSize"/>
+    /// (from the manifest) saves the HEAD, null means unknown. (Pass a cache by name when the size is a literal null.)
+    /// </summary>
+    public static Task<SstReader> OpenAsync(IObjectStore store, string path, long? objectSize, BlockCache? cache = null, CancellationToken ct = default)
+        => OpenCoreAsync(store, path, objectSize, cache, ct);
+
+    private static async Task<SstReader> OpenCoreAsync(IObjectStore store, string path, long? objectSize, BlockCache? cache, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(path);
@@ -72,6 +81,11 @@ internal sealed class SstReader
         var tail = await ReadExactAsync(store, path, tailStart, tailLength, "footer", ct).ConfigureAwait(false);
         var footer = SstFooter.Read(tail.Span[^SstFormat.FooterLength..], size, path);
         var metadataLength = size - SstFormat.FooterLength - footer.MetadataStart;
+        if (metadataLength > Array.MaxLength)
+        {
+            throw new CorruptionException(path, $"footer: {metadataLength} bytes of index, filter and properties exceed what a reader can hold");
+        }
+
         var metadata = footer.MetadataStart >= tailStart
             ? tail.Slice((int)(footer.MetadataStart - tailStart), (int)metadataLength)
             : await ReadExactAsync(store, path, footer.MetadataStart, metadataLength, "index", ct).ConfigureAwait(false);
@@ -130,6 +144,28 @@ internal sealed class SstReader
         return new SstIterator(this, range, options ?? SstReadOptions.Default);
     }
 
+    /// <summary>
+    /// Reads and checks every block: checksums, decoding, row order (compacted: key ascending, seq descending) and that
+    /// the rows agree with the properties (count, seq bounds, first and last key). Blocks bypass the cache.
+    /// </summary>
+    /// <exception cref="CorruptionException">Something does not verify; the message names the part.</exception>
+    public async Task VerifyAsync(CancellationToken ct = default)
+    {
+        var verifier = new SstVerifier(this);
+        const int Group = 16;
+        for (var first = 0; first < _index.Count; first += Group)
+        {
+            var count = Math.Min(Group, _index.Count - first);
+            var group = await FetchBlocksAsync(first, count, ct).ConfigureAwait(false);
+            for (var i = first; i < first + count; i++)
+            {
+                verifier.Check(DecodeBlock(i, SliceGroup(group, first, i)));
+            }
+        }
+
+        verifier.Finish();
+    }
+
     /// <summary>Block <paramref name="index"/>: from memory, the cache, or one ranged GET (cached when <paramref name="cache"/>).</summary>
     internal ValueTask<DataBlock> ReadBlockAsync(int index, bool cache, CancellationToken ct)
     {
@@ -153,8 +189,8 @@ internal sealed class SstReader
         return _cache is not null && _cache.TryGet(_cacheId, index, out block);
     }
 
-    /// <summary>Whether the reader has a cache.</summary>
-    internal bool HasCache => _cache is not null;
+    /// <summary>Whether block <paramref name="index"/> is cached (without touching the cache's statistics).</summary>
+    internal bool IsCached(int index) => _cache is not null && _cache.Contains(_cacheId, index);
 
     /// <summary>Caches a block that was decoded from a larger read.</summary>
     internal void AddToCache(DataBlock block) => _cache?.Add(_cacheId, block.Index, block.Compact());

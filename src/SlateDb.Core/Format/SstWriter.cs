@@ -100,17 +100,17 @@ internal sealed class SstWriter : IDisposable
             newKey = order != 0;
         }
 
-        if (!_block.IsEmpty && _block.SizeAfterAdding(row) > _options.BlockSize)
+        if (!_block.TryAdd(row, _options.BlockSize))
         {
             FlushBlock();
+            if (_pendingBlockLength >= 0)
+            {
+                AddPendingIndexEntry(key);
+            }
+
+            _block.TryAdd(row, _options.BlockSize);
         }
 
-        if (_pendingBlockLength >= 0)
-        {
-            AddPendingIndexEntry(key);
-        }
-
-        _block.Add(row);
         TrackStats(row, key, newKey);
     }
 

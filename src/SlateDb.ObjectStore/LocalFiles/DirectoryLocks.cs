@@ -46,7 +46,7 @@ internal static class DirectoryLocks
                     var handle = File.OpenHandle(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
                     return new Held(stripe, handle);
                 }
-                catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
+                catch (IOException ex) when (IsLockedByOther(ex))
                 {
                     if (TimeProvider.System.GetElapsedTime(started) > GiveUpAfter)
                     {
@@ -63,6 +63,14 @@ internal static class DirectoryLocks
             throw;
         }
     }
+
+    /// <summary>
+    /// Whether opening the lock file failed because another open file description holds the lock: .NET reports
+    /// flock's EWOULDBLOCK as an <see cref="IOException"/> carrying the errno (11 on Linux, 35 on macOS and BSDs),
+    /// and Windows' sharing and lock violations by their HRESULTs.
+    /// </summary>
+    private static bool IsLockedByOther(IOException ex)
+        => ex.HResult is 11 or 35 or unchecked((int)0x80070020) or unchecked((int)0x80070021);
 
     private static SemaphoreSlim[] CreateStripes(int count)
     {

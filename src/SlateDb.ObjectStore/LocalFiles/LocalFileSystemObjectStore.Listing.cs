@@ -38,7 +38,7 @@ public sealed partial class LocalFileSystemObjectStore
                 continue;
             }
 
-            if (_metadata.Read(entry.File, entry.Path) is { } meta)
+            if (ReadListed(entry) is { } meta)
             {
                 yield return meta;
             }
@@ -89,9 +89,6 @@ public sealed partial class LocalFileSystemObjectStore
         {
             // No such folder (or it is a file): nothing under this prefix.
         }
-        catch (IOException ex) when (ex.HResult == PosixSync.ENOTDIR)
-        {
-        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new ObjectStoreException(folder, Uri, $"Cannot list the folder: {ex.Message}", isTransient: false, ex);
@@ -99,6 +96,23 @@ public sealed partial class LocalFileSystemObjectStore
 
         entries.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
         return new Queue<Entry>(entries);
+    }
+
+    /// <summary>The metadata of a listed file; null when it was deleted after its folder was read.</summary>
+    private ObjectMeta? ReadListed(Entry entry)
+    {
+        try
+        {
+            return _metadata.Read(entry.File!, entry.Path);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ObjectStoreException(entry.Path, Uri, $"Cannot read the file's metadata: {ex.Message}", isTransient: false, ex);
+        }
     }
 
     /// <summary>A file (with its object path) or a folder (path ending in '/', no file) met by a listing.</summary>

@@ -14,7 +14,8 @@ namespace SlateDb.ObjectStore;
 /// <para>
 /// Local files cannot hold an object at a path that is also a folder of other objects ("a" and "a/b"); such a put
 /// fails with an <see cref="ObjectStoreException"/>. Names starting with <c>.slatedb-</c> are reserved for temp and
-/// lock files: paths using them are rejected and listings skip them. Empty folders left by deletes are kept.
+/// lock files: paths using them are rejected and listings skip them. Deletes are durable (the folder is synced);
+/// the folders they empty are kept. Temp files orphaned by a crash mid-put stay, invisible, until removed by hand.
 /// </para>
 /// </remarks>
 public sealed partial class LocalFileSystemObjectStore : IObjectStore
@@ -64,6 +65,9 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
 
     /// <summary>The absolute path of the root folder.</summary>
     public string RootPath => _root;
+
+    /// <summary>Whether etags and put ids live in extended attributes (false off Linux or where the file system refuses them).</summary>
+    internal bool UsesExtendedAttributes => _metadata.UsesAttributes;
 
     /// <inheritdoc />
     public async Task<ObjectData> GetAsync(string path, ByteRange? range = null, CancellationToken cancellationToken = default)
@@ -163,6 +167,8 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
             {
                 File.Delete(full);
             }
+
+            PosixSync.FsyncDirectory(directory);
         }
         catch (Exception ex) when (ex is DirectoryNotFoundException)
         {
@@ -221,7 +227,6 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
     {
         FileNotFoundException or DirectoryNotFoundException => new ObjectNotFoundException(path, Uri, ex),
         PathTooLongException => new ArgumentException($"The object path '{path}' is too long for the local file system: {ex.Message}", nameof(path), ex),
-        IOException { HResult: PosixSync.ENOTDIR } => new ObjectNotFoundException(path, Uri, ex),
         TimeoutException => new ObjectStoreException(path, Uri, ex.Message, isTransient: true, ex),
         UnauthorizedAccessException => new ObjectStoreException(path, Uri, $"Access denied: {ex.Message}", isTransient: false, ex),
         _ => new ObjectStoreException(path, Uri, $"File system error: {ex.Message}", isTransient: false, ex),

@@ -16,23 +16,11 @@ internal static partial class PosixSync
     /// <summary>errno: no such file or directory.</summary>
     public const int ENOENT = 2;
 
-    /// <summary>errno: a path component is not a folder.</summary>
-    public const int ENOTDIR = 20;
-
     /// <summary>errno: file exists.</summary>
     public const int EEXIST = 17;
 
-    /// <summary>errno: no space left on device.</summary>
-    public const int ENOSPC = 28;
-
-    /// <summary>errno (Linux): the attribute does not exist.</summary>
-    public const int ENODATA = 61;
-
     /// <summary>errno (Linux): the operation (here: user xattrs) is not supported by the file system.</summary>
     public const int ENOTSUP = 95;
-
-    /// <summary>errno: the buffer is too small for the attribute.</summary>
-    public const int ERANGE = 34;
 
     private const int ORdOnly = 0;
     private const int OCloExec = 0x80000; // the same value on x86-64 and arm64 Linux

@@ -12,7 +12,7 @@ public class BlockTests
         var builder = new BlockBuilder(4096);
         foreach (var row in rows)
         {
-            builder.Add(row);
+            Assert.True(builder.TryAdd(row, int.MaxValue));
         }
 
         var expectedSize = builder.EncodedSize;

@@ -78,6 +78,21 @@ public class SstCorruptionTests
     }
 
     [Fact]
+    public async Task VerifyNamesTheDamagedBlock()
+    {
+        var data = Build(SampleRows(SstKind.Compacted), new SstWriterOptions { BlockSize = 256 }).Data.ToArray();
+        var pristine = SstReader.Open(data, "v.sst");
+        await pristine.VerifyAsync();
+        for (var block = 0; block < pristine.BlockCount; block++)
+        {
+            var corrupt = (byte[])data.Clone();
+            corrupt[pristine.Index.BlockOffset(block) + 3] ^= 0x20;
+            var e = await Assert.ThrowsAsync<CorruptionException>(() => SstReader.Open(corrupt, "v.sst").VerifyAsync());
+            Assert.StartsWith($"block {block}:", e.Detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task ATruncatedSstIsCorrupt()
     {
         var data = Build(SampleRows(SstKind.Compacted), new SstWriterOptions { BlockSize = 256 }).Data.ToArray();

@@ -67,6 +67,32 @@ public class SstReaderStoreTests
     }
 
     [Fact]
+    public async Task ARangeOutsideTheSstReadsNothing()
+    {
+        var (store, _) = await StoreAsync(3000);
+        var reader = await SstReader.OpenAsync(store, Path);
+        store.Reset();
+        Assert.Empty(await ReadAllAsync(reader, KeyRange.Between(SstTestKit.Key("a"), NumberKey(0))));
+        Assert.Empty(await ReadAllAsync(reader, KeyRange.From(NumberKey(3000))));
+        Assert.Empty(await ReadAllAsync(reader, KeyRange.Prefix(SstTestKit.Key("other"))));
+        Assert.Equal(0, store.Gets);
+    }
+
+    [Fact]
+    public async Task ReadAheadSkipsCachedBlocks()
+    {
+        var (store, _) = await StoreAsync(3000);
+        var cache = new BlockCache(64 * 1024 * 1024);
+        var reader = await SstReader.OpenAsync(store, Path, cache);
+        Assert.NotNull(await reader.GetAsync(NumberKey(1500), 1));
+        var cachedBlock = reader.Index.FindFirstBlock(NumberKey(1500));
+        store.Reset();
+        Assert.Equal(3000, (await ReadAllAsync(reader, options: new SstReadOptions { ReadAheadBlocks = 1000 })).Count);
+        Assert.Equal(2, store.Gets);
+        Assert.True(cachedBlock > 0 && cachedBlock < reader.BlockCount - 1);
+    }
+
+    [Fact]
     public async Task BlocksComeFromTheCacheTheSecondTime()
     {
         var (store, _) = await StoreAsync(3000);
@@ -87,6 +113,10 @@ public class SstReaderStoreTests
         Assert.Equal(3000, (await ReadAllAsync(reader)).Count);
         Assert.Equal(0, store.Gets);
         Assert.True(gets > 0);
+
+        cache.Remove(SstReader.CacheIdOf(store, Path));
+        Assert.Equal(0, cache.Count);
+        Assert.Equal(0, cache.SizeBytes);
     }
 
     [Fact]
@@ -118,6 +148,50 @@ public class SstReaderStoreTests
         var e = await Assert.ThrowsAsync<CorruptionException>(() => SstReader.OpenAsync(store, "wal/00000000000000000001.sst"));
         Assert.Equal("wal/00000000000000000001.sst", e.ObjectPath);
         Assert.Contains("footer", e.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task AFailedReadCanBeRetried(int readAhead)
+    {
+        var (store, sst) = await StoreAsync(3000);
+        var flaky = new FlakyObjectStore(store);
+        var reader = await SstReader.OpenAsync(flaky, Path, sst.Data.Length);
+        var iterator = reader.CreateIterator(KeyRange.All, new SstReadOptions { ReadAheadBlocks = readAhead, CacheBlocks = false });
+        var rows = 0;
+        var failures = 0;
+        var armedAt = -1;
+        while (true)
+        {
+            if (rows % 500 == 17 && armedAt != rows)
+            {
+                flaky.FailNext = true;   // the next GET (at the next block boundary) fails
+                armedAt = rows;
+            }
+
+            bool moved;
+            try
+            {
+                moved = await iterator.MoveNextAsync();
+            }
+            catch (ObjectStoreException e) when (e.IsTransient)
+            {
+                failures++;
+                continue;
+            }
+
+            if (!moved)
+            {
+                break;
+            }
+
+            Assert.True(iterator.Current.Key.Span.SequenceEqual(NumberKey(rows)), $"row {rows} after {failures} failures");
+            rows++;
+        }
+
+        Assert.Equal(3000, rows);
+        Assert.True(failures > 0);
     }
 
     [Fact]

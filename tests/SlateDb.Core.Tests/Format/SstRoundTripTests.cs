@@ -21,6 +21,8 @@ public class SstRoundTripTests
         AssertRowsEqual(rows, await ReadAllAsync(memory));
         var (_, reader) = await StoreAndOpenAsync(sst);
         AssertRowsEqual(rows, await ReadAllAsync(reader));
+        await memory.VerifyAsync();
+        await reader.VerifyAsync();
         Assert.Equal(sst.Info, reader.Info with { FirstKey = sst.Info.FirstKey, LastKey = sst.Info.LastKey });
         Assert.True(reader.Info.FirstKey.Span.SequenceEqual(sst.Info.FirstKey.Span));
         Assert.True(reader.Info.LastKey.Span.SequenceEqual(sst.Info.LastKey.Span));

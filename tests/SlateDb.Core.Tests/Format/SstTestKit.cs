@@ -93,31 +93,15 @@ internal static class SstTestKit
     }
 }
 
-/// <summary>Counts the requests that reach a store.</summary>
-internal sealed class CountingObjectStore(IObjectStore inner) : IObjectStore
+/// <summary>Passes every call to an inner store; tests override what they observe or break.</summary>
+internal abstract class DelegatingObjectStore(IObjectStore inner) : IObjectStore
 {
-    private int _gets;
-    private int _heads;
-
-    public int Gets => _gets;
-
-    public int Heads => _heads;
-
     public string Uri => inner.Uri;
 
-    public void Reset() => (_gets, _heads) = (0, 0);
+    public virtual Task<ObjectData> GetAsync(string path, ByteRange? range = null, CancellationToken cancellationToken = default)
+        => inner.GetAsync(path, range, cancellationToken);
 
-    public Task<ObjectData> GetAsync(string path, ByteRange? range = null, CancellationToken cancellationToken = default)
-    {
-        Interlocked.Increment(ref _gets);
-        return inner.GetAsync(path, range, cancellationToken);
-    }
-
-    public Task<ObjectMeta> HeadAsync(string path, CancellationToken cancellationToken = default)
-    {
-        Interlocked.Increment(ref _heads);
-        return inner.HeadAsync(path, cancellationToken);
-    }
+    public virtual Task<ObjectMeta> HeadAsync(string path, CancellationToken cancellationToken = default) => inner.HeadAsync(path, cancellationToken);
 
     public Task<ObjectMeta> PutAsync(string path, ReadOnlyMemory<byte> data, PutMode mode, CancellationToken cancellationToken = default)
         => inner.PutAsync(path, data, mode, cancellationToken);
@@ -131,4 +115,46 @@ internal sealed class CountingObjectStore(IObjectStore inner) : IObjectStore
     public Task DeleteAsync(string path, CancellationToken cancellationToken = default) => inner.DeleteAsync(path, cancellationToken);
 
     public Task CopyAsync(string from, string to, CancellationToken cancellationToken = default) => inner.CopyAsync(from, to, cancellationToken);
+}
+
+/// <summary>Counts the requests that reach a store.</summary>
+internal sealed class CountingObjectStore(IObjectStore inner) : DelegatingObjectStore(inner)
+{
+    private int _gets;
+    private int _heads;
+
+    public int Gets => _gets;
+
+    public int Heads => _heads;
+
+    public void Reset() => (_gets, _heads) = (0, 0);
+
+    public override Task<ObjectData> GetAsync(string path, ByteRange? range = null, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _gets);
+        return base.GetAsync(path, range, cancellationToken);
+    }
+
+    public override Task<ObjectMeta> HeadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _heads);
+        return base.HeadAsync(path, cancellationToken);
+    }
+}
+
+/// <summary>Fails the next GET with a transient error when asked to.</summary>
+internal sealed class FlakyObjectStore(IObjectStore inner) : DelegatingObjectStore(inner)
+{
+    public bool FailNext { get; set; }
+
+    public override Task<ObjectData> GetAsync(string path, ByteRange? range = null, CancellationToken cancellationToken = default)
+    {
+        if (FailNext)
+        {
+            FailNext = false;
+            return Task.FromException<ObjectData>(new ObjectStoreException(path, Uri, "injected", isTransient: true));
+        }
+
+        return base.GetAsync(path, range, cancellationToken);
+    }
 }

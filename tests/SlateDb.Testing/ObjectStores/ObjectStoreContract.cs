@@ -201,24 +201,7 @@ public abstract partial class ObjectStoreContract : IAsyncLifetime
     public async Task Concurrent_creators_of_one_key_have_exactly_one_winner()
     {
         SkipIfUnavailable();
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var racers = Enumerable.Range(0, ConcurrentCreators).Select(i => Task.Run(async () =>
-        {
-            await start.Task;
-            try
-            {
-                await Store.PutAsync("race/wal/00001.sst", RacerBytes(i), PutMode.Create);
-                return (Racer: i, Won: true);
-            }
-            catch (ObjectAlreadyExistsException)
-            {
-                return (Racer: i, Won: false);
-            }
-        })).ToArray();
-        start.SetResult();
-        var results = await Task.WhenAll(racers);
-
-        var winners = results.Where(r => r.Won).Select(r => r.Racer).ToArray();
+        var winners = await RaceAsync<ObjectAlreadyExistsException>(i => Store.PutAsync("race/wal/00001.sst", RacerBytes(i), PutMode.Create));
         var winner = Assert.Single(winners);
         var stored = await Store.GetAsync("race/wal/00001.sst");
         Assert.Equal(RacerBytes(winner), stored.Bytes.ToArray());
@@ -253,6 +236,15 @@ public abstract partial class ObjectStoreContract : IAsyncLifetime
         var got = await Store.GetAsync("cas");
         Assert.Equal("v2", Encoding.UTF8.GetString(got.Bytes.Span));
         Assert.Equal(v2.ETag, got.Meta.ETag);
+    }
+
+    [SkippableFact]
+    public async Task Concurrent_updates_from_one_etag_have_exactly_one_winner()
+    {
+        SkipIfUnavailable();
+        var v1 = await Store.PutAsync("race/manifest", Utf8("v1"), PutMode.Create);
+        var winner = Assert.Single(await RaceAsync<PreconditionFailedException>(i => Store.PutAsync("race/manifest", RacerBytes(i), PutMode.Update(v1.ETag))));
+        Assert.Equal(RacerBytes(winner), (await Store.GetAsync("race/manifest")).Bytes.ToArray());
     }
 
     [SkippableFact]
@@ -413,6 +405,31 @@ public abstract partial class ObjectStoreContract : IAsyncLifetime
             paths,
             new ParallelOptions { MaxDegreeOfParallelism = FillParallelism },
             async (path, ct) => await Store.PutAsync(path, Utf8(path), PutMode.Overwrite, ct));
+    }
+
+    /// <summary>
+    /// Starts <see cref="ConcurrentCreators"/> writes at once; returns the racers whose write succeeded. A racer that
+    /// fails with <typeparamref name="TConflict"/> lost; any other failure fails the test.
+    /// </summary>
+    private async Task<int[]> RaceAsync<TConflict>(Func<int, Task> write)
+        where TConflict : Exception
+    {
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var racers = Enumerable.Range(0, ConcurrentCreators).Select(i => Task.Run(async () =>
+        {
+            await start.Task;
+            try
+            {
+                await write(i);
+                return i;
+            }
+            catch (TConflict)
+            {
+                return -1;
+            }
+        })).ToArray();
+        start.SetResult();
+        return [.. (await Task.WhenAll(racers)).Where(i => i >= 0)];
     }
 
     private static byte[] RacerBytes(int racer) => Utf8($"written by racer {racer}");

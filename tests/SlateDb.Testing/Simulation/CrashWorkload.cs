@@ -20,6 +20,8 @@ public sealed class CrashWorkload
 
     private readonly Func<IObjectStore, IObjectStore?, DbBuilder> _builder;
     private readonly List<Exception> _failures = [];
+    private long _opens;
+    private bool _failedSinceOpen;
 
     /// <param name="settings">The settings every open uses.</param>
     /// <param name="seed">The database's seed.</param>
@@ -28,7 +30,8 @@ public sealed class CrashWorkload
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         _builder = (store, walStore) =>
         {
-            var builder = Db.Builder(DbPath, store).WithSettings(settings).WithTimeProvider(time).WithSeed(seed);
+            // Each open gets its own seed: with a clock that never moves, one seed would mint the same SST ids twice.
+            var builder = Db.Builder(DbPath, store).WithSettings(settings).WithTimeProvider(time).WithSeed(seed * 1000 + _opens++);
             return walStore is null ? builder : builder.WithWalObjectStore(walStore);
         };
     }
@@ -43,6 +46,7 @@ public sealed class CrashWorkload
     public async Task RunAsync(IObjectStore store, IObjectStore? walStore, DurabilityOracle oracle)
     {
         _failures.Clear();
+        _failedSinceOpen = false;
         static byte[] K(int i) => Bytes.Utf8($"key-{i:D3}");
         static byte[] V(int i, int version) => Bytes.Utf8($"value-{i}-v{version}-" + new string('x', i * 7 % 50));
 
@@ -66,6 +70,7 @@ public sealed class CrashWorkload
         await WriteAsync(db, oracle, WriteOp.Put(K(11), V(11, 1)));
         await CloseAsync(db, oracle, "close #1");
 
+        _failedSinceOpen = false;
         db = await StepAsync(() => OpenAsync(store, walStore), "open #2");
         await WriteAsync(db, oracle, WriteOp.Delete(K(0)));
         await WriteAsync(db, oracle, WriteOp.Put(K(12), V(12, 1)));
@@ -93,6 +98,7 @@ public sealed class CrashWorkload
         catch (Exception ex) when (ex is not TimeoutException)
         {
             _failures.Add(ex);
+            _failedSinceOpen = true;
             if (ex is not ArgumentException)
             {
                 oracle.Unknown(op);
@@ -102,7 +108,8 @@ public sealed class CrashWorkload
 
     private async Task FlushAsync(Db? db, DurabilityOracle oracle, FlushType type)
     {
-        if (db is not null && await StepAsync(async () => { await db.FlushAsync(type); return true; }, $"FlushAsync({type})"))
+        // A flush or close that returns after this database already failed promises nothing.
+        if (db is not null && await StepAsync(async () => { await db.FlushAsync(type); return true; }, $"FlushAsync({type})") && !_failedSinceOpen)
         {
             oracle.AllDurable();
         }
@@ -115,7 +122,7 @@ public sealed class CrashWorkload
             return;
         }
 
-        if (await StepAsync(async () => { await db.CloseAsync(); return true; }, what))
+        if (await StepAsync(async () => { await db.CloseAsync(); return true; }, what) && !_failedSinceOpen)
         {
             oracle.AllDurable();
         }
@@ -134,6 +141,7 @@ public sealed class CrashWorkload
         catch (Exception ex) when (ex is not TimeoutException)
         {
             _failures.Add(ex);
+            _failedSinceOpen = true;
             return default;
         }
     }

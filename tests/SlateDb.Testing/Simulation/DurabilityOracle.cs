@@ -44,10 +44,13 @@ public sealed class DurabilityOracle
     public int UnknownCount { get; private set; }
 
     /// <summary>Records that <paramref name="op"/> was acknowledged with <paramref name="handle"/>; returns its index.</summary>
-    public int Acknowledged(WriteOp op, WriteHandle handle)
+    public int Acknowledged(WriteOp op, WriteHandle handle) => Acknowledged(op, handle.Seq);
+
+    /// <summary>Records that <paramref name="op"/> was acknowledged with sequence number <paramref name="seq"/>.</summary>
+    public int Acknowledged(WriteOp op, ulong seq)
     {
-        _writes.Add(new Tracked(op, handle.Seq, Unknown: false));
-        _current.Apply(op, handle.Seq);
+        _writes.Add(new Tracked(op, seq, Unknown: false));
+        _current.Apply(op, seq);
         return _writes.Count - 1;
     }
 
@@ -83,7 +86,9 @@ public sealed class DurabilityOracle
         var perKey = CheckPerKey(recovered);
         if (perKey.Length > 0)
         {
-            throw new DurabilityViolationException($"{context}: durably acknowledged writes were lost or undone.\n{perKey}{Describe()}");
+            throw new DurabilityViolationException(
+                $"{context}: durably acknowledged writes were lost or undone.\n{perKey}" +
+                $"Recovered {recovered.Count} keys: {string.Join(", ", recovered.Keys.Take(30).Select(k => Bytes.Show(k)))}\n{Describe()}");
         }
 
         if (UnknownCount <= MaxUnknownForPrefixCheck && !MatchesSomePrefix(recovered))

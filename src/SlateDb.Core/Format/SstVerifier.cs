@@ -1,0 +1,79 @@
+namespace SlateDb.Format;
+
+/// <summary>Checks the rows of an SST, block by block, against the ordering rules and its properties.</summary>
+internal sealed class SstVerifier
+{
+    private readonly SstReader _reader;
+    private readonly BlockCursor _cursor = new();
+    private byte[] _previousKey = [];
+    private byte[]? _smallest;
+    private byte[]? _largest;
+    private ulong _previousSeq;
+    private ulong _minSeq = ulong.MaxValue;
+    private ulong _maxSeq;
+    private long _rows;
+
+    public SstVerifier(SstReader reader)
+    {
+        _reader = reader;
+    }
+
+    /// <summary>Checks the next block (blocks come in order).</summary>
+    public void Check(DataBlock block)
+    {
+        var compacted = _reader.Info.Kind == SstKind.Compacted;
+        _cursor.Reset(block);
+        while (_cursor.MoveNext())
+        {
+            var key = _cursor.CurrentKey;
+            var seq = _cursor.Current.Seq;
+            if (compacted && _rows > 0)
+            {
+                var order = key.SequenceCompareTo(_previousKey);
+                if (order < 0 || (order == 0 && seq >= _previousSeq))
+                {
+                    throw block.Corrupt($"row {SstFormat.FormatKey(key)}@{seq} is out of order after {SstFormat.FormatKey(_previousKey)}@{_previousSeq}");
+                }
+            }
+
+            if (compacted && _reader.Index.Key(block.Index).SequenceCompareTo(key) < 0)
+            {
+                throw block.Corrupt($"row {SstFormat.FormatKey(key)} lies past the block's index key");
+            }
+
+            if (!key.SequenceEqual(_previousKey))
+            {
+                _previousKey = key.ToArray();
+                if (_smallest is null || key.SequenceCompareTo(_smallest) < 0)
+                {
+                    _smallest = _previousKey;
+                }
+
+                if (_largest is null || key.SequenceCompareTo(_largest) > 0)
+                {
+                    _largest = _previousKey;
+                }
+            }
+
+            _previousSeq = seq;
+            _minSeq = Math.Min(_minSeq, seq);
+            _maxSeq = Math.Max(_maxSeq, seq);
+            _rows++;
+        }
+    }
+
+    /// <summary>Checks the totals against the properties.</summary>
+    public void Finish()
+    {
+        var info = _reader.Info;
+        var agrees = _rows == info.RowCount
+                     && (_rows == 0 || (_minSeq == info.MinSeq && _maxSeq == info.MaxSeq
+                                        && info.FirstKey.Span.SequenceEqual(_smallest) && info.LastKey.Span.SequenceEqual(_largest)));
+        if (!agrees)
+        {
+            throw new CorruptionException(
+                _reader.Path,
+                $"properties: the blocks hold {_rows} rows with seqs {_minSeq}..{_maxSeq}, but the properties say {info.RowCount} rows with seqs {info.MinSeq}..{info.MaxSeq} (or the first/last key differ)");
+        }
+    }
+}
