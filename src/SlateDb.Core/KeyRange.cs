@@ -43,7 +43,9 @@ public sealed class KeyRange
             return All;
         }
 
-        return new KeyRange(prefix.ToArray(), PrefixSuccessor(prefix.Span));
+        // A null successor must stay null: converting a null byte[] to ReadOnlyMemory<byte>? would give an empty,
+        // non-null end that excludes every key.
+        return PrefixSuccessor(prefix.Span) is { } end ? new KeyRange(prefix.ToArray(), end) : new KeyRange(prefix.ToArray(), null);
     }
 
     /// <summary>UTF-8 convenience for <see cref="Between(ReadOnlyMemory{byte}, ReadOnlyMemory{byte})"/>.</summary>

@@ -200,7 +200,7 @@ public class SstCorruptionTests
         var data = Build([Put(Key("k"), 1, "v")]).Data.ToArray();
         var footer = data.AsSpan(data.Length - SstFormat.FooterLength);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(footer[36..], 99);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(footer[42..], Infrastructure.Crc32C.Compute(footer[..42]));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(footer[42..], SlateDb.Infrastructure.Crc32C.Compute(footer[..42]));
         var e = Assert.Throws<CorruptionException>(() => SstReader.Open(data, "v99.sst"));
         Assert.Contains("version 99", e.Detail, StringComparison.Ordinal);
     }

@@ -1,0 +1,120 @@
+using System.Globalization;
+
+namespace SlateDb.Bench;
+
+/// <summary>The command line: a workload name followed by <c>--option value</c> pairs.</summary>
+internal sealed class BenchOptions
+{
+    public const string Usage = """
+        usage: dotnet run -c Release --project bench/SlateDb.Bench -- <workload> [options]
+
+        workloads
+          fillseq      puts in key order, not awaiting durability
+          fillrandom   puts in random key order, not awaiting durability
+          durable      concurrent writers, each put awaits durability
+          readrandom   random gets after a fill and a memtable flush (data in the block cache)
+          scan         one full scan after a fill and a memtable flush
+          all          each of the above once with defaults (fillrandom with batch 1 and 100,
+                       durable with 1, 64 and 1000 writers), then a summary table
+
+        options
+          --num N               operations (puts, gets or keys); default depends on the workload
+          --batch N             puts per WriteBatch for fills (default 1)
+          --writers N           concurrent writers for durable (default 64); also for fills (default 1)
+          --readers N           concurrent readers for readrandom (default 1)
+          --flush-interval T    WAL flush interval, e.g. 100ms or 1s (default 100ms)
+          --key-size N          key bytes (default 16)
+          --value-size N        value bytes (default 100)
+          --store S             memory | file:<dir> (default: local files in a new temp folder, deleted afterwards)
+          --seed N              seed for keys and values (default 1)
+        """;
+
+    public string Workload { get; private set; } = "";
+
+    public long? Num { get; private set; }
+
+    public int Batch { get; private set; } = 1;
+
+    public int? Writers { get; private set; }
+
+    public int Readers { get; private set; } = 1;
+
+    public TimeSpan FlushInterval { get; private set; } = TimeSpan.FromMilliseconds(100);
+
+    public int KeySize { get; private set; } = 16;
+
+    public int ValueSize { get; private set; } = 100;
+
+    public string? Store { get; private set; }
+
+    public int Seed { get; private set; } = 1;
+
+    /// <summary>Parses <paramref name="args"/>; throws <see cref="ArgumentException"/> naming the bad option.</summary>
+    public static BenchOptions Parse(string[] args)
+    {
+        if (args.Length == 0 || args[0].StartsWith('-'))
+        {
+            throw new ArgumentException("Name a workload first.");
+        }
+
+        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "all"))
+        {
+            throw new ArgumentException($"Unknown workload '{args[0]}'.");
+        }
+
+        var options = new BenchOptions { Workload = args[0] };
+        for (var i = 1; i < args.Length; i += 2)
+        {
+            var name = args[i];
+            if (i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"The option {name} needs a value.");
+            }
+
+            var value = args[i + 1];
+            switch (name)
+            {
+                case "--num": options.Num = PositiveLong(name, value); break;
+                case "--batch": options.Batch = PositiveInt(name, value); break;
+                case "--writers": options.Writers = PositiveInt(name, value); break;
+                case "--readers": options.Readers = PositiveInt(name, value); break;
+                case "--flush-interval": options.FlushInterval = Duration(name, value); break;
+                case "--key-size": options.KeySize = Math.Max(8, PositiveInt(name, value)); break;
+                case "--value-size": options.ValueSize = PositiveInt(name, value); break;
+                case "--store": options.Store = value; break;
+                case "--seed": options.Seed = PositiveInt(name, value); break;
+                default: throw new ArgumentException($"Unknown option {name}.");
+            }
+        }
+
+        return options;
+    }
+
+    /// <summary>A copy for one run of a workload with some options changed (used by <c>all</c>).</summary>
+    public BenchOptions With(string workload, int? batch = null, int? writers = null)
+    {
+        var copy = (BenchOptions)MemberwiseClone();
+        copy.Workload = workload;
+        copy.Batch = batch ?? Batch;
+        copy.Writers = writers ?? Writers;
+        return copy;
+    }
+
+    private static long PositiveLong(string name, string value)
+        => long.TryParse(value.Replace("_", "", StringComparison.Ordinal), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new ArgumentException($"{name} takes a positive whole number, not '{value}'.");
+
+    private static int PositiveInt(string name, string value)
+        => checked((int)PositiveLong(name, value));
+
+    private static TimeSpan Duration(string name, string value)
+    {
+        var (number, scale) = value.EndsWith("ms", StringComparison.Ordinal) ? (value[..^2], 1.0)
+            : value.EndsWith('s') ? (value[..^1], 1000.0)
+            : (value, 1.0);
+        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? TimeSpan.FromMilliseconds(n * scale)
+            : throw new ArgumentException($"{name} takes a duration such as 100ms or 1s, not '{value}'.");
+    }
+}

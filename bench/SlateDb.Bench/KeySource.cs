@@ -1,0 +1,44 @@
+using System.Buffers;
+using System.Buffers.Text;
+
+namespace SlateDb.Bench;
+
+/// <summary>
+/// Keys are zero-padded decimal numbers of the configured size (like db_bench); values are slices of one
+/// random buffer, so neither allocates per operation.
+/// </summary>
+internal sealed class KeySource
+{
+    private readonly int _keySize;
+    private readonly int _valueSize;
+    private readonly byte[] _values;
+
+    public KeySource(BenchOptions options)
+    {
+        _keySize = options.KeySize;
+        _valueSize = options.ValueSize;
+        _values = new byte[_valueSize + 4096];
+        new Random(options.Seed).NextBytes(_values);
+    }
+
+    public int KeySize => _keySize;
+
+    /// <summary>Writes the key for <paramref name="index"/> into <paramref name="destination"/> (KeySize bytes).</summary>
+    public void Key(long index, Span<byte> destination)
+    {
+        if (!Utf8Formatter.TryFormat(index, destination[.._keySize], out _, new StandardFormat('D', (byte)Math.Min(_keySize, 99))))
+        {
+            throw new InvalidOperationException($"The key {index} does not fit in {_keySize} bytes.");
+        }
+    }
+
+    /// <summary>A new array holding the key for <paramref name="index"/>.</summary>
+    public byte[] Key(long index)
+    {
+        var key = new byte[_keySize];
+        Key(index, key);
+        return key;
+    }
+
+    public ReadOnlyMemory<byte> Value(long index) => _values.AsMemory((int)(index & 4095), _valueSize);
+}

@@ -1,0 +1,252 @@
+using System.Text;
+using SlateDb.Engine;
+using SlateDb.Format;
+using SlateDb.Infrastructure;
+using SlateDb.ObjectStore;
+using SlateDb.Read;
+
+namespace SlateDb;
+
+/// <summary>
+/// A key-value database whose data lives in an object store. One process at a time writes a database: opening it
+/// fences any older writer, whose next write then fails with <see cref="FencedException"/>.
+/// </summary>
+/// <remarks>
+/// Thread-safe. Writes are applied in the order they arrive and become visible to reads at once; a write's
+/// <see cref="WriteHandle.Durable"/> task completes when the WAL object holding it is stored (every
+/// <see cref="Settings.FlushInterval"/>, or on <see cref="FlushAsync"/>). Key and value memory passed to a write must
+/// stay unchanged until the returned task completes; values returned by reads belong to the caller.
+/// </remarks>
+public sealed class Db : IAsyncDisposable
+{
+    private readonly DbEngine _engine;
+
+    internal Db(DbEngine engine) => _engine = engine;
+
+    internal DbEngine Engine => _engine;
+
+    /// <summary>Opens (or creates) the database at <paramref name="path"/> in <paramref name="store"/> with default settings.</summary>
+    /// <param name="path">The database's path inside the store, such as <c>orders</c> or <c>tenants/a/orders</c>.</param>
+    /// <param name="store">The object store holding the database.</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    public static Task<Db> OpenAsync(string path, IObjectStore store, CancellationToken cancellationToken = default)
+        => Builder(path, store).BuildAsync(cancellationToken);
+
+    /// <summary>Starts configuring the database at <paramref name="path"/> in <paramref name="store"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is not a valid database path.</exception>
+    public static DbBuilder Builder(string path, IObjectStore store) => new(path, store);
+
+    /// <summary>Sets <paramref name="key"/> to <paramref name="value"/>.</summary>
+    /// <exception cref="ArgumentException">The key is empty or longer than 65 535 bytes, or the value is larger than 64 MiB.</exception>
+    /// <returns>The write's handle; with <see cref="WriteOptions.AwaitDurable"/> (the default) once it is durable.</returns>
+    public Task<WriteHandle> PutAsync(
+        ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, WriteOptions? writeOptions = null, CancellationToken cancellationToken = default)
+    {
+        Limits.ValidateKey(key.Span);
+        Limits.ValidateValue(value.Span);
+        return WriteOneAsync(RowKind.Put, key, value, writeOptions, cancellationToken);
+    }
+
+    /// <summary>Sets the UTF-8 encoding of <paramref name="key"/> to that of <paramref name="value"/>.</summary>
+    /// <exception cref="ArgumentException">The encoded key or value is outside the limits.</exception>
+    public Task<WriteHandle> PutAsync(string key, string value, WriteOptions? writeOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        var bytes = new byte[Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(value)];
+        var keyLength = Encoding.UTF8.GetBytes(key, bytes);
+        Encoding.UTF8.GetBytes(value, bytes.AsSpan(keyLength));
+        return PutAsync(bytes.AsMemory(0, keyLength), bytes.AsMemory(keyLength), writeOptions, cancellationToken);
+    }
+
+    /// <summary>Deletes <paramref name="key"/> (writes a tombstone; deleting an absent key is not an error).</summary>
+    /// <exception cref="ArgumentException">The key is empty or longer than 65 535 bytes.</exception>
+    public Task<WriteHandle> DeleteAsync(ReadOnlyMemory<byte> key, WriteOptions? writeOptions = null, CancellationToken cancellationToken = default)
+    {
+        Limits.ValidateKey(key.Span);
+        return WriteOneAsync(RowKind.Delete, key, ReadOnlyMemory<byte>.Empty, writeOptions, cancellationToken);
+    }
+
+    /// <summary>Deletes the UTF-8 encoding of <paramref name="key"/>.</summary>
+    /// <exception cref="ArgumentException">The encoded key is empty or longer than 65 535 bytes.</exception>
+    public Task<WriteHandle> DeleteAsync(string key, WriteOptions? writeOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return DeleteAsync(Encoding.UTF8.GetBytes(key), writeOptions, cancellationToken);
+    }
+
+    /// <summary>Applies every operation of <paramref name="batch"/> atomically, under one sequence number.</summary>
+    /// <remarks>The batch must not change until the returned task completes; it may be reused afterwards.</remarks>
+    /// <exception cref="ArgumentException">The batch is empty.</exception>
+    public Task<WriteHandle> WriteAsync(WriteBatch batch, WriteOptions? writeOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0)
+        {
+            throw new ArgumentException("The write batch is empty; add at least one put or delete.", nameof(batch));
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<WriteHandle>(cancellationToken);
+        }
+
+        var room = _engine.WaitForRoomAsync(cancellationToken);
+        if (!room.IsCompletedSuccessfully)
+        {
+            return AfterRoomAsync(room, batch, writeOptions, cancellationToken);
+        }
+
+        return ApplyAsync(batch, writeOptions, cancellationToken);
+
+        async Task<WriteHandle> AfterRoomAsync(ValueTask wait, WriteBatch b, WriteOptions? o, CancellationToken ct)
+        {
+            await wait.ConfigureAwait(false);
+            return await ApplyAsync(b, o, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The value of <paramref name="key"/>, or null when it is absent or deleted. The array is the caller's.</summary>
+    /// <exception cref="ArgumentException">The key is empty or longer than 65 535 bytes.</exception>
+    /// <exception cref="DbClosedException">The database is closed.</exception>
+    public ValueTask<byte[]?> GetAsync(ReadOnlyMemory<byte> key, ReadOptions? readOptions = null, CancellationToken cancellationToken = default)
+    {
+        Limits.ValidateKey(key.Span);
+        if (!_engine.Lifecycle.IsOpen)
+        {
+            return ValueTask.FromException<byte[]?>(_engine.Lifecycle.ReadError());
+        }
+
+        _engine.Services.Metrics.Get();
+        var bound = Bound(readOptions);
+        var state = _engine.State.Current;
+        if (PointLookup.TryGetFromMemtables(state, key.Span, bound, out var row))
+        {
+            return new ValueTask<byte[]?>(PointLookup.ValueOf(row));
+        }
+
+        return PointLookup.GetFromTablesAsync(state, _engine.Tables, key, bound, cancellationToken);
+    }
+
+    /// <summary>The value of the UTF-8 encoding of <paramref name="key"/>, or null.</summary>
+    public ValueTask<byte[]?> GetAsync(string key, ReadOptions? readOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return GetAsync(Encoding.UTF8.GetBytes(key), readOptions, cancellationToken);
+    }
+
+    /// <summary>
+    /// The keys and values in <paramref name="range"/> in key order, as they are when this is called (later writes are
+    /// not seen). Use <see cref="KeyRange.Prefix(ReadOnlyMemory{byte})"/> for prefix scans.
+    /// </summary>
+    /// <exception cref="DbClosedException">The database is closed.</exception>
+    public DbIterator ScanAsync(KeyRange range, ReadOptions? readOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        _engine.Lifecycle.ThrowIfNotReadable();
+        _engine.Services.Metrics.Scan();
+        var bound = Bound(readOptions);
+        return new DbIterator(new ScanIterator(_engine.State.Current, range, bound, _engine.Tables, _engine.Lifecycle, cancellationToken));
+    }
+
+    /// <summary>
+    /// Makes every write so far durable: <see cref="FlushType.Wal"/> stores the WAL buffer; <see cref="FlushType.MemTable"/>
+    /// also flushes the memtable to an L0 SST and publishes it in the manifest.
+    /// </summary>
+    /// <exception cref="FencedException">A newer writer owns the database.</exception>
+    /// <exception cref="DbClosedException">The database is closed.</exception>
+    public Task FlushAsync(FlushType flushType = FlushType.Wal, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var flushed = flushType switch
+            {
+                FlushType.Wal => _engine.WriteLoop.FlushWalAsync(),
+                FlushType.MemTable => _engine.WriteLoop.FlushMemtableAsync(),
+                _ => throw new ArgumentOutOfRangeException(nameof(flushType), flushType, "Not a FlushType."),
+            };
+            return flushed.WaitAsync(cancellationToken);
+        }
+        catch (SlateDbException e)
+        {
+            return Task.FromException(e);
+        }
+    }
+
+    /// <summary>
+    /// Flushes the memtable to L0, records the WAL position in the manifest and stops the background work. Later calls
+    /// do nothing; every other call fails with <see cref="DbClosedException"/> afterwards.
+    /// </summary>
+    public Task CloseAsync(CancellationToken cancellationToken = default) => _engine.CloseAsync(cancellationToken);
+
+    /// <summary>The same as <see cref="CloseAsync"/>.</summary>
+    public ValueTask DisposeAsync() => new(_engine.CloseAsync(CancellationToken.None));
+
+    private ulong Bound(ReadOptions? readOptions)
+        => readOptions?.DurabilityFilter == DurabilityLevel.Remote ? _engine.WriteLoop.DurableSeq : _engine.WriteLoop.VisibleSeq;
+
+    private Task<WriteHandle> WriteOneAsync(
+        RowKind kind, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, WriteOptions? writeOptions, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<WriteHandle>(cancellationToken);
+        }
+
+        var room = _engine.WaitForRoomAsync(cancellationToken);
+        if (!room.IsCompletedSuccessfully)
+        {
+            return AfterRoomAsync(room, kind, key, value, writeOptions, cancellationToken);
+        }
+
+        return ApplyAsync(kind, key, value, writeOptions, cancellationToken);
+
+        async Task<WriteHandle> AfterRoomAsync(
+            ValueTask wait, RowKind k, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, WriteOptions? o, CancellationToken ct)
+        {
+            await wait.ConfigureAwait(false);
+            return await ApplyAsync(k, key, value, o, ct).ConfigureAwait(false);
+        }
+    }
+
+    private Task<WriteHandle> ApplyAsync(WriteBatch batch, WriteOptions? writeOptions, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return CompleteAsync(_engine.WriteLoop.Write(batch), writeOptions, cancellationToken);
+        }
+        catch (SlateDbException e)
+        {
+            return Task.FromException<WriteHandle>(e);
+        }
+    }
+
+    private Task<WriteHandle> ApplyAsync(
+        RowKind kind, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, WriteOptions? writeOptions, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return CompleteAsync(_engine.WriteLoop.Write(kind, key, value), writeOptions, cancellationToken);
+        }
+        catch (SlateDbException e)
+        {
+            return Task.FromException<WriteHandle>(e);
+        }
+    }
+
+    private static Task<WriteHandle> CompleteAsync(WriteHandle handle, WriteOptions? writeOptions, CancellationToken cancellationToken)
+    {
+        if (writeOptions?.AwaitDurable == false || handle.Durable.IsCompletedSuccessfully)
+        {
+            return Task.FromResult(handle);
+        }
+
+        return AwaitDurableAsync(handle, cancellationToken);
+
+        static async Task<WriteHandle> AwaitDurableAsync(WriteHandle handle, CancellationToken ct)
+        {
+            await handle.Durable.WaitAsync(ct).ConfigureAwait(false);
+            return handle;
+        }
+    }
+}

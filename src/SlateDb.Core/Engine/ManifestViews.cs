@@ -1,0 +1,86 @@
+using Google.Protobuf;
+using SlateDb.Format;
+using SlateDb.Infrastructure;
+using SlateDb.Layout;
+using SlateDb.Manifest.Proto;
+using SlateDb.Read;
+
+namespace SlateDb.Engine;
+
+/// <summary>Translations between the manifest's SST handles and what the read path and the flusher use.</summary>
+internal static class ManifestViews
+{
+    /// <summary>The manifest handle of an SST the writer just stored.</summary>
+    public static SstHandle ToHandle(Ulid id, SstInfo info) => new()
+    {
+        Id = SstId.FromUlid(id),
+        FirstKey = ByteString.CopyFrom(info.FirstKey.Span),
+        LastKey = ByteString.CopyFrom(info.LastKey.Span),
+        Size = (ulong)info.Size,
+        RowCount = (ulong)info.RowCount,
+        FormatVersion = info.FormatVersion,
+        MinSeq = info.MinSeq,
+        MaxSeq = info.MaxSeq,
+    };
+
+    /// <summary>The L0 SSTs of <paramref name="manifest"/>, newest first.</summary>
+    public static TableView[] L0(ManifestData manifest, DbPaths paths)
+    {
+        var resolver = new PathResolver(manifest, paths);
+        var views = new TableView[manifest.L0.Count];
+        for (var i = 0; i < views.Length; i++)
+        {
+            views[i] = resolver.View(manifest.L0[i]);
+        }
+
+        return views;
+    }
+
+    /// <summary>The sorted runs of <paramref name="manifest"/>, newest first.</summary>
+    public static SortedRunView[] SortedRuns(ManifestData manifest, DbPaths paths)
+    {
+        var resolver = new PathResolver(manifest, paths);
+        var runs = new SortedRunView[manifest.SortedRuns.Count];
+        for (var i = 0; i < runs.Length; i++)
+        {
+            var run = manifest.SortedRuns[i];
+            var tables = new TableView[run.Ssts.Count];
+            for (var j = 0; j < tables.Length; j++)
+            {
+                tables[j] = resolver.View(run.Ssts[j]);
+            }
+
+            runs[i] = new SortedRunView(run.Id, tables);
+        }
+
+        return runs;
+    }
+
+    // An SST listed under an external database (a clone's parent) lives under that database's path.
+    private readonly struct PathResolver
+    {
+        private readonly DbPaths _paths;
+        private readonly Dictionary<Ulid, DbPaths>? _external;
+
+        public PathResolver(ManifestData manifest, DbPaths paths)
+        {
+            _paths = paths;
+            _external = null;
+            foreach (var db in manifest.ExternalDbs)
+            {
+                var dbPaths = new DbPaths(db.Path);
+                foreach (var id in db.SstIds)
+                {
+                    (_external ??= [])[id.ToUlid()] = dbPaths;
+                }
+            }
+        }
+
+        public TableView View(SstHandle handle)
+        {
+            var id = handle.Id.ToUlid();
+            var owner = _external is not null && _external.TryGetValue(id, out var external) ? external : _paths;
+            return new TableView(id.ToString(), owner.CompactedSstPath(id), handle.FirstKey.Memory, handle.LastKey.Memory, (long)handle.Size);
+        }
+    }
+}

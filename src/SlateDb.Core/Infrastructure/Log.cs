@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace SlateDb.Infrastructure;
+
+/// <summary>The database's log events (source-generated, allocation-free when the level is off).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Opened '{Path}' as writer epoch {Epoch}: replayed WAL ids ({ReplayAfter}, {FenceId}) with {Rows} rows; writing WAL from id {NextWalId}")]
+    public static partial void Opened(ILogger logger, string path, ulong epoch, ulong replayAfter, ulong fenceId, long rows, ulong nextWalId);
+
+    [LoggerMessage(2, LogLevel.Debug, "'{Path}': WAL object {WalId} stored ({Rows} rows, {Bytes} bytes, through seq {MaxSeq})")]
+    public static partial void WalFlushed(ILogger logger, string path, ulong walId, long rows, long bytes, ulong maxSeq);
+
+    [LoggerMessage(3, LogLevel.Information, "'{Path}': memtable flushed to L0 SST {SstPath} ({Rows} rows, {Bytes} bytes, through seq {LastSeq}); replay now starts after WAL id {ReplayAfter}")]
+    public static partial void L0Flushed(ILogger logger, string path, string sstPath, long rows, long bytes, ulong lastSeq, ulong replayAfter);
+
+    [LoggerMessage(4, LogLevel.Warning, "'{Path}' was fenced by a newer writer and is closed: {Reason}")]
+    public static partial void Fenced(ILogger logger, string path, string reason);
+
+    [LoggerMessage(5, LogLevel.Warning, "'{Path}': dropped the corrupt WAL tail object {ObjectPath} ({Bytes} bytes; WalRecoveryMode.TolerateCorruptTail): {Detail}")]
+    public static partial void WalTailDropped(ILogger logger, string path, string objectPath, long bytes, string detail);
+
+    [LoggerMessage(6, LogLevel.Error, "'{Path}' failed and is closed")]
+    public static partial void Failed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Information, "Closed '{Path}'")]
+    public static partial void Closed(ILogger logger, string path);
+
+    [LoggerMessage(8, LogLevel.Information, "'{Path}': recorded the WAL object store '{Uri}' in the manifest")]
+    public static partial void WalStoreRecorded(ILogger logger, string path, string uri);
+
+    [LoggerMessage(9, LogLevel.Debug, "'{Path}': writers wait: {Unflushed} unflushed bytes, limit {Limit}")]
+    public static partial void Backpressure(ILogger logger, string path, long unflushed, long limit);
+
+    [LoggerMessage(10, LogLevel.Warning, "'{Path}': reading the manifest failed; retrying at the next poll")]
+    public static partial void ManifestPollFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(11, LogLevel.Warning, "'{Path}': the manifest says WAL ids up to {Expected} were written, but the WAL store holds ids only up to {Found}")]
+    public static partial void WalShorterThanManifest(ILogger logger, string path, ulong expected, ulong found);
+
+    [LoggerMessage(12, LogLevel.Debug, "'{Path}': WAL id {WalId} was taken by another writer while fencing; trying the next id")]
+    public static partial void FenceClash(ILogger logger, string path, ulong walId);
+}

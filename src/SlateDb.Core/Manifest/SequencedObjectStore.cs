@@ -1,0 +1,276 @@
+// A compare-and-swap register over an object store: versions 1, 2, 3, ... of one object, each stored once
+// as <prefix><20-digit id><extension> with create-if-absent. The highest id is the current value.
+//
+// Invariants
+//  1. Every id is created at most once (PutMode.Create) and never overwritten, so two writers that start
+//     from the same version cannot both succeed: exactly one creates id + 1, the other sees AlreadyExists.
+//  2. Ids are dense: a writer only ever creates current.Id + 1, where current is a version it read or wrote.
+//  3. GC never deletes the latest version, and advances the boundary object (one ASCII decimal id) to at
+//     least every id it is about to delete before deleting it. A create whose id is at or below the
+//     boundary recreated a deleted version under a newer latest (a stalled writer): it is treated as a
+//     conflict, so no caller ever builds on a version that is not in the lineage of the latest.
+//
+// Outline of an update
+//   start from a known version (or read the latest: LIST prefix, highest parseable id, GET; re-LIST if the
+//   object vanished) → mutate a clone → create id + 1 → AlreadyExists or below the GC boundary: read the
+//   latest and mutate again, bounded by attempts and time.
+//
+// The protocol and its durability argument: docs/rfcs/0001-manifest.md.
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Google.Protobuf;
+using SlateDb.Layout;
+using SlateDb.ObjectStore;
+
+namespace SlateDb.Manifest;
+
+/// <summary>A versioned object with compare-and-swap updates (the manifest; the compactor state).</summary>
+/// <typeparam name="T">The value type; <see cref="IDeepCloneable{T}.Clone"/> gives each mutation its own copy.</typeparam>
+internal sealed class SequencedObjectStore<T>
+    where T : class, IDeepCloneable<T>
+{
+    /// <summary>The default bound on attempts of one <see cref="UpdateAsync"/>.</summary>
+    public const int DefaultMaxUpdateAttempts = 100;
+
+    private const int MaxVanishedReads = 16;
+
+    private readonly IObjectStore _store;
+    private readonly string _prefix;
+    private readonly string _extension;
+    private readonly IObjectCodec<T> _codec;
+    private readonly string? _gcBoundaryPath;
+    private readonly string _description;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the register.</summary>
+    /// <param name="store">The store holding the versions.</param>
+    /// <param name="prefix">The listing prefix of the versions, ending in '/' (e.g. <c>orders/manifest/</c>).</param>
+    /// <param name="extension">The object name extension (e.g. <c>.manifest</c>).</param>
+    /// <param name="codec">Encodes and verifies the objects.</param>
+    /// <param name="gcBoundaryPath">The GC boundary object checked after every create, or null when GC keeps no boundary.</param>
+    /// <param name="description">How errors name the register (e.g. <c>the manifest of 'orders'</c>).</param>
+    /// <param name="time">Measures <see cref="UpdateTimeout"/>.</param>
+    public SequencedObjectStore(
+        IObjectStore store, string prefix, string extension, IObjectCodec<T> codec, string? gcBoundaryPath, string description, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        ArgumentException.ThrowIfNullOrEmpty(extension);
+        ArgumentNullException.ThrowIfNull(codec);
+        _store = store;
+        _prefix = prefix;
+        _extension = extension;
+        _codec = codec;
+        _gcBoundaryPath = gcBoundaryPath;
+        _description = description;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>How many writes one <see cref="UpdateAsync"/> tries before it gives up with a conflict.</summary>
+    public int MaxUpdateAttempts { get; init; } = DefaultMaxUpdateAttempts;
+
+    /// <summary>How long one <see cref="UpdateAsync"/> keeps retrying before it gives up with a conflict.</summary>
+    public TimeSpan UpdateTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The path of version <paramref name="id"/>.</summary>
+    public string PathOf(ulong id) => DbPaths.SequencedPath(_prefix, id, _extension);
+
+    /// <summary>The versions in the store, in id order, skipping names that are not ids.</summary>
+    /// <param name="fromId">The lowest id to return (inclusive); null for no lower bound.</param>
+    /// <param name="toId">The highest id to return (inclusive); null for no upper bound.</param>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    public async IAsyncEnumerable<SequencedObjectInfo> ListAsync(
+        ulong? fromId = null, ulong? toId = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var startAfter = fromId is > 0 ? PathOf(fromId.Value - 1) : null;
+        await foreach (var meta in _store.ListAsync(_prefix, startAfter, cancellationToken).ConfigureAwait(false))
+        {
+            if (!DbPaths.TryParseSequencedId(meta.Path, _prefix, _extension, out var id) || id < fromId)
+            {
+                continue;
+            }
+
+            // Canonical names list in id order, so the first id past the range ends it.
+            if (id > toId)
+            {
+                yield break;
+            }
+
+            yield return new SequencedObjectInfo(id, meta);
+        }
+    }
+
+    /// <summary>The highest id in the store, or null when there is none.</summary>
+    public async Task<ulong?> TryGetLatestIdAsync(CancellationToken cancellationToken = default)
+    {
+        ulong? latest = null;
+        await foreach (var info in ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            latest = info.Id;
+        }
+
+        return latest;
+    }
+
+    /// <summary>Reads the latest version, or null when there is none. A version deleted between LIST and GET is re-listed.</summary>
+    /// <exception cref="CorruptionException">The latest version fails verification.</exception>
+    public async Task<Versioned<T>?> TryReadLatestAsync(CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 0; attempt < MaxVanishedReads; attempt++)
+        {
+            if (await TryGetLatestIdAsync(cancellationToken).ConfigureAwait(false) is not { } id)
+            {
+                return null;
+            }
+
+            try
+            {
+                return await ReadAsync(id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectNotFoundException)
+            {
+                // Deleted after it was listed (only GC deletes, and never the latest): a newer one exists.
+            }
+        }
+
+        throw new SlateDbException(
+            SlateDbErrorKind.Conflict,
+            $"The latest version of {_description} disappeared between listing and reading {MaxVanishedReads} times; is something deleting the latest version?");
+    }
+
+    /// <summary>Reads version <paramref name="id"/>.</summary>
+    /// <exception cref="ObjectNotFoundException">The version does not exist (never written, or deleted by GC).</exception>
+    /// <exception cref="CorruptionException">The object fails verification.</exception>
+    public async Task<Versioned<T>> ReadAsync(ulong id, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(id);
+        var data = await _store.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
+        return new Versioned<T>(id, _codec.Decode(path, data.Bytes.Span));
+    }
+
+    /// <summary>Creates version 1 from <paramref name="initial"/> unless a version exists; returns the latest either way.</summary>
+    public async Task<Versioned<T>> CreateOrReadLatestAsync(T initial, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(initial);
+        if (await TryReadLatestAsync(cancellationToken).ConfigureAwait(false) is { } latest)
+        {
+            return latest;
+        }
+
+        return await TryCreateAsync(1, initial.Clone(), cancellationToken).ConfigureAwait(false)
+            ?? await TryReadLatestAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new SlateDbException(
+                SlateDbErrorKind.Conflict, $"Creating version 1 of {_description} conflicted, yet no version is listed.");
+    }
+
+    /// <summary>
+    /// Writes <paramref name="next"/> as version <c>current.Id + 1</c> (create-if-absent). Returns null when
+    /// that id already exists (another writer got there first) or lies at or below the GC boundary. The
+    /// caller must not mutate <paramref name="next"/> afterwards.
+    /// </summary>
+    public Task<Versioned<T>?> TryWriteNextAsync(Versioned<T> current, T next, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(next);
+        if (current.Id == ulong.MaxValue)
+        {
+            throw new SlateDbException(SlateDbErrorKind.Internal, $"{_description} has reached the last possible id.");
+        }
+
+        return TryCreateAsync(current.Id + 1, next, cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies <paramref name="mutate"/> until its result lands as the next version. It starts from
+    /// <paramref name="known"/> when given (no read: the first write fails cheaply if it is stale) or from
+    /// the latest, and re-reads the latest after every conflict. <paramref name="mutate"/> receives a clone
+    /// it may change and return; it returns null when there is nothing to change (the version it was given
+    /// is then returned without a write), and may throw to abort.
+    /// </summary>
+    /// <exception cref="SlateDbException">
+    /// (<see cref="SlateDbErrorKind.Conflict"/>) the update kept conflicting for <see cref="MaxUpdateAttempts"/>
+    /// attempts or <see cref="UpdateTimeout"/>; (<see cref="SlateDbErrorKind.Data"/>) there is no version yet.
+    /// </exception>
+    public async Task<Versioned<T>> UpdateAsync(Versioned<T>? known, Func<Versioned<T>, T?> mutate, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mutate);
+        var started = _time.GetTimestamp();
+        var current = known ?? await ReadLatestRequiredAsync(cancellationToken).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var next = mutate(new Versioned<T>(current.Id, current.Value.Clone()));
+            if (next is null)
+            {
+                return current;
+            }
+
+            if (await TryWriteNextAsync(current, next, cancellationToken).ConfigureAwait(false) is { } written)
+            {
+                return written;
+            }
+
+            var elapsed = _time.GetElapsedTime(started);
+            if (attempt >= MaxUpdateAttempts || elapsed >= UpdateTimeout)
+            {
+                throw new SlateDbException(
+                    SlateDbErrorKind.Conflict,
+                    $"Updating {_description} conflicted with other writers {attempt} times in a row over {elapsed.TotalSeconds:F1} s " +
+                    $"(limits: {MaxUpdateAttempts} attempts, {UpdateTimeout.TotalSeconds:F0} s); the last attempt was id {current.Id + 1}.");
+            }
+
+            current = await ReadLatestRequiredAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The GC boundary: every id at or below it may have been deleted. 0 when there is no boundary object.</summary>
+    public async Task<ulong> ReadGcBoundaryAsync(CancellationToken cancellationToken = default)
+    {
+        if (_gcBoundaryPath is null)
+        {
+            return 0;
+        }
+
+        ObjectData data;
+        try
+        {
+            data = await _store.GetAsync(_gcBoundaryPath, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectNotFoundException)
+        {
+            return 0;
+        }
+
+        var text = Encoding.ASCII.GetString(data.Bytes.Span).Trim();
+        return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var boundary)
+            ? boundary
+            : throw new CorruptionException(_gcBoundaryPath, $"a GC boundary holds one decimal id; found {data.Bytes.Length} bytes that are not one");
+    }
+
+    private async Task<Versioned<T>> ReadLatestRequiredAsync(CancellationToken cancellationToken)
+        => await TryReadLatestAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new SlateDbException(SlateDbErrorKind.Data, $"{_description} has no versions under '{_prefix}'.");
+
+    private async Task<Versioned<T>?> TryCreateAsync(ulong id, T value, CancellationToken cancellationToken)
+    {
+        var bytes = _codec.Encode(value);
+        try
+        {
+            await _store.PutAsync(PathOf(id), bytes, PutMode.Create, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectAlreadyExistsException)
+        {
+            return null;
+        }
+
+        // A version at or below the boundary was deleted by GC before this create recreated it, so a newer
+        // latest exists that does not descend from this write: report a conflict (invariant 3).
+        if (id <= await ReadGcBoundaryAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return new Versioned<T>(id, value);
+    }
+}

@@ -1,0 +1,126 @@
+using SlateDb.Memtable;
+
+namespace SlateDb.Read;
+
+/// <summary>
+/// An immutable snapshot of every source a read consults, newest first: the active memtable, the frozen memtables
+/// waiting for L0, the L0 SSTs and the sorted runs. Readers take one snapshot and use it throughout; writers publish
+/// a new snapshot (see <see cref="DbStateHolder"/>). Data only moves from one source to the next inside a single
+/// swap, so every snapshot holds every applied write.
+/// </summary>
+internal sealed record DbState(
+    Memtable.Memtable Active,
+    ImmutableMemtable[] Immutables,
+    TableView[] L0,
+    SortedRunView[] SortedRuns)
+{
+    /// <summary>With <paramref name="frozen"/> moved from active to the newest immutable and <paramref name="newActive"/> active.</summary>
+    public DbState WithFrozen(ImmutableMemtable frozen, Memtable.Memtable newActive)
+        => this with { Active = newActive, Immutables = [frozen, .. Immutables] };
+
+    /// <summary>With <paramref name="published"/> gone from the immutables (it is in L0 now).</summary>
+    public DbState WithoutImmutable(ImmutableMemtable published)
+        => this with { Immutables = Array.FindAll(Immutables, m => !ReferenceEquals(m, published)) };
+}
+
+/// <summary>Holds the current <see cref="DbState"/>; swaps are serialized, reads are a single volatile load.</summary>
+internal sealed class DbStateHolder
+{
+    private readonly Lock _lock = new();
+    private DbState _current;
+
+    public DbStateHolder(DbState initial) => _current = initial;
+
+    /// <summary>The current snapshot.</summary>
+    public DbState Current => Volatile.Read(ref _current);
+
+    /// <summary>Replaces the snapshot with <paramref name="change"/> applied to the current one.</summary>
+    public DbState Update(Func<DbState, DbState> change)
+    {
+        lock (_lock)
+        {
+            var next = change(_current);
+            Volatile.Write(ref _current, next);
+            return next;
+        }
+    }
+}
+
+/// <summary>One SST a read may consult: where it is and the key range the manifest records for it.</summary>
+internal sealed class TableView
+{
+    public TableView(string id, string path, ReadOnlyMemory<byte> firstKey, ReadOnlyMemory<byte> lastKey, long size)
+    {
+        Id = id;
+        Size = size;
+        Path = path;
+        FirstKey = firstKey;
+        LastKey = lastKey;
+    }
+
+    /// <summary>The SST id (a ULID string).</summary>
+    public string Id { get; }
+
+    /// <summary>The object path (in this database or, for clones, in a parent).</summary>
+    public string Path { get; }
+
+    /// <summary>The object size the manifest records (0 when unknown).</summary>
+    public long Size { get; }
+
+    /// <summary>The smallest key in the SST.</summary>
+    public ReadOnlyMemory<byte> FirstKey { get; }
+
+    /// <summary>The largest key in the SST.</summary>
+    public ReadOnlyMemory<byte> LastKey { get; }
+
+    /// <summary>Whether <paramref name="key"/> lies within the SST's key range.</summary>
+    public bool Covers(ReadOnlySpan<byte> key)
+        => key.SequenceCompareTo(FirstKey.Span) >= 0 && key.SequenceCompareTo(LastKey.Span) <= 0;
+
+    /// <summary>Whether the SST's key range intersects <paramref name="range"/>.</summary>
+    public bool Overlaps(KeyRange range)
+        => !range.IsPastEnd(FirstKey.Span) && !range.IsBeforeStart(LastKey.Span);
+}
+
+/// <summary>A sorted run: SSTs with ordered, non-overlapping key ranges.</summary>
+internal sealed class SortedRunView
+{
+    public SortedRunView(uint id, TableView[] tables)
+    {
+        Id = id;
+        Tables = tables;
+    }
+
+    /// <summary>The run id (larger is newer).</summary>
+    public uint Id { get; }
+
+    /// <summary>The run's SSTs in key order.</summary>
+    public TableView[] Tables { get; }
+
+    /// <summary>The SST whose range covers <paramref name="key"/>, or null.</summary>
+    public TableView? Find(ReadOnlySpan<byte> key)
+    {
+        var index = FirstEndingAtOrAfter(key);
+        return index < Tables.Length && Tables[index].Covers(key) ? Tables[index] : null;
+    }
+
+    /// <summary>The index of the first SST whose last key is ≥ <paramref name="key"/> (Tables.Length when none).</summary>
+    public int FirstEndingAtOrAfter(ReadOnlySpan<byte> key)
+    {
+        int lo = 0, hi = Tables.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (Tables[mid].LastKey.Span.SequenceCompareTo(key) < 0)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+}

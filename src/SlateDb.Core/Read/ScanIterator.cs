@@ -1,0 +1,143 @@
+using SlateDb.Engine;
+using SlateDb.Format;
+
+namespace SlateDb.Read;
+
+/// <summary>
+/// A scan over one snapshot of the database: the newest visible version of each key in the range, tombstones hidden,
+/// merged from every source (memtables, L0 SSTs that overlap the range, sorted runs). The sources are opened on the
+/// first move, so creating a scan costs nothing.
+/// </summary>
+internal sealed class ScanIterator : IAsyncDisposable
+{
+    // Scans read a few blocks per request and do not fill the block cache with data blocks point lookups may need.
+    private static readonly SstReadOptions ScanReadOptions = new() { CacheBlocks = false, ReadAheadBlocks = 8 };
+
+    private readonly DbState _state;
+    private readonly KeyRange _range;
+    private readonly ulong _bound;
+    private readonly TableCache _tables;
+    private readonly Lifecycle _lifecycle;
+    private readonly CancellationToken _scanToken;
+    private MergeIterator? _merge;
+    private byte[]? _lastKey;
+    private bool _exhausted;
+    private bool _disposed;
+
+    /// <param name="state">The snapshot to scan.</param>
+    /// <param name="range">The keys to return.</param>
+    /// <param name="bound">The visibility bound: rows with a larger seq are not seen.</param>
+    /// <param name="tables">Opens SST readers.</param>
+    /// <param name="lifecycle">Refuses reads once the database is closed.</param>
+    /// <param name="scanToken">Cancels every call of this scan (each call may also pass its own token).</param>
+    public ScanIterator(DbState state, KeyRange range, ulong bound, TableCache tables, Lifecycle lifecycle, CancellationToken scanToken)
+    {
+        _scanToken = scanToken;
+        _state = state;
+        _range = range;
+        _bound = bound;
+        _tables = tables;
+        _lifecycle = lifecycle;
+    }
+
+    /// <summary>The next key and value in the range, or null at the end. The returned memory is the caller's.</summary>
+    public async ValueTask<KeyValue?> NextAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _lifecycle.ThrowIfNotReadable();
+        _scanToken.ThrowIfCancellationRequested();
+        if (_exhausted)
+        {
+            return null;
+        }
+
+        var merge = _merge ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (!await merge.MoveNextAsync(cancellationToken).ConfigureAwait(false) || _range.IsPastEnd(merge.Current.Key.Span))
+        {
+            _exhausted = true;
+            return null;
+        }
+
+        var row = merge.Current;
+        var key = row.Key.ToArray();
+        _lastKey = key;
+        return new KeyValue(key, row.Value.ToArray(), row.Seq);
+    }
+
+    /// <summary>Moves forward so the next key returned is the first one ≥ <paramref name="key"/>.</summary>
+    public async ValueTask SeekAsync(ReadOnlyMemory<byte> key, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _lifecycle.ThrowIfNotReadable();
+        if (!_range.Contains(key.Span))
+        {
+            throw new ArgumentException($"Cannot seek to {Convert.ToHexString(key.Span)}: it is outside the scan's range {_range}.", nameof(key));
+        }
+
+        if (_lastKey is not null && key.Span.SequenceCompareTo(_lastKey) <= 0)
+        {
+            throw new ArgumentException(
+                $"Cannot seek to {Convert.ToHexString(key.Span)}: a scan only moves forward, and it already returned {Convert.ToHexString(_lastKey)}.",
+                nameof(key));
+        }
+
+        var merge = _merge ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await merge.SeekAsync(key, cancellationToken).ConfigureAwait(false);
+        _exhausted = false;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_merge is not null)
+        {
+            await _merge.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<MergeIterator> OpenAsync(CancellationToken cancellationToken)
+    {
+        var sources = new List<IRowIterator>(1 + _state.Immutables.Length + _state.L0.Length + _state.SortedRuns.Length)
+        {
+            _state.Active.CreateIterator(_range),
+        };
+        foreach (var frozen in _state.Immutables)
+        {
+            sources.Add(frozen.CreateIterator(_range));
+        }
+
+        try
+        {
+            foreach (var table in _state.L0)
+            {
+                if (table.Overlaps(_range))
+                {
+                    var reader = await _tables.GetAsync(table, cancellationToken).ConfigureAwait(false);
+                    sources.Add(reader.CreateIterator(_range, ScanReadOptions));
+                }
+            }
+        }
+        catch
+        {
+            foreach (var source in sources)
+            {
+                await source.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        foreach (var run in _state.SortedRuns)
+        {
+            sources.Add(new SortedRunIterator(run, _range, _tables, ScanReadOptions));
+        }
+
+        return new MergeIterator(sources, new MergeOptions { MaxSeq = _bound, NewestOnly = true, HideTombstones = true });
+    }
+}

@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using SlateDb.Cache;
+using SlateDb.Format;
+using SlateDb.ObjectStore;
+
+namespace SlateDb.Read;
+
+/// <summary>
+/// Opens each SST once (footer, index, filter and properties) and keeps the reader; every reader shares one block
+/// cache. A failed open is forgotten so the next read tries again.
+/// </summary>
+internal sealed class TableCache
+{
+    private readonly ConcurrentDictionary<string, Task<SstReader>> _readers = new(StringComparer.Ordinal);
+    private readonly IObjectStore _store;
+
+    public TableCache(IObjectStore store, BlockCache? blockCache)
+    {
+        _store = store;
+        BlockCache = blockCache;
+    }
+
+    /// <summary>The cache of decoded blocks the readers share (null when disabled).</summary>
+    public BlockCache? BlockCache { get; }
+
+    /// <summary>The number of open readers.</summary>
+    public int Count => _readers.Count;
+
+    /// <summary>The reader for <paramref name="table"/>; completes synchronously once it is open.</summary>
+    public ValueTask<SstReader> GetAsync(TableView table, CancellationToken cancellationToken)
+    {
+        var task = _readers.GetOrAdd(table.Path, static (path, arg) => arg.Self.OpenAsync(path, arg.Size), (Self: this, table.Size));
+#pragma warning disable VSTHRD103 // The task has completed: Result does not block.
+        return task.IsCompletedSuccessfully ? new ValueTask<SstReader>(task.Result) : AwaitAsync(table.Path, task, cancellationToken);
+#pragma warning restore VSTHRD103
+    }
+
+    /// <summary>Drops readers of SSTs no longer in <paramref name="live"/> (compacted away).</summary>
+    public void Retain(IReadOnlySet<string> live)
+    {
+        foreach (var path in _readers.Keys)
+        {
+            if (!live.Contains(path))
+            {
+                _readers.TryRemove(path, out _);
+            }
+        }
+    }
+
+    private Task<SstReader> OpenAsync(string path, long size)
+        => SstReader.OpenAsync(_store, path, size > 0 ? size : null, BlockCache, CancellationToken.None);
+
+    private async ValueTask<SstReader> AwaitAsync(string path, Task<SstReader> task, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (task.IsFaulted || task.IsCanceled)
+        {
+            _readers.TryRemove(new KeyValuePair<string, Task<SstReader>>(path, task));
+            throw;
+        }
+    }
+}

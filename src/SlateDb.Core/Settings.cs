@@ -1,0 +1,104 @@
+using Microsoft.Extensions.Configuration;
+
+namespace SlateDb;
+
+/// <summary>
+/// How a database writes, flushes and caches. A plain object with settable properties, so it binds from
+/// configuration (<see cref="FromConfiguration"/>); the defaults suit most uses.
+/// </summary>
+public sealed class Settings
+{
+    /// <summary>How often the WAL buffer is written to the object store (if it holds anything). Default 100 ms.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The memtable size at which it is frozen and written as an L0 SST. Default 64 MiB.</summary>
+    public long L0SstSizeBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Writers wait while the bytes not yet in L0 (memtables and WAL buffers) reach this. Default 1 GiB.</summary>
+    public long MaxUnflushedBytes { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>The target size of an SST data block. Default 4 096 bytes.</summary>
+    public int BlockSize { get; set; } = 4096;
+
+    /// <summary>How SST blocks (L0, sorted runs and WAL) are compressed. Default <see cref="CompressionCodec.None"/>.</summary>
+    public CompressionCodec Compression { get; set; } = CompressionCodec.None;
+
+    /// <summary>Bloom filter bits per key in compacted SSTs (0 disables filters). Default 10.</summary>
+    public int BloomBitsPerKey { get; set; } = 10;
+
+    /// <summary>SSTs with fewer distinct keys than this get no bloom filter. Default 1 000.</summary>
+    public int MinFilterKeys { get; set; } = 1000;
+
+    /// <summary>How often the writer re-reads the manifest to notice a newer writer while idle. Default 1 s.</summary>
+    public TimeSpan ManifestPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a manifest update may keep retrying after conflicts before it fails. Default 300 s.</summary>
+    public TimeSpan ManifestUpdateTimeout { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>What opening does with a WAL object that fails verification. Default <see cref="SlateDb.WalRecoveryMode.Strict"/>.</summary>
+    public WalRecoveryMode WalRecoveryMode { get; set; } = WalRecoveryMode.Strict;
+
+    /// <summary>The capacity of the cache of decoded SST blocks (0 disables it). Default 512 MiB.</summary>
+    public long BlockCacheBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>The number of L0 SSTs at which writers wait for compaction. Default 8.</summary>
+    public int L0MaxSsts { get; set; } = 8;
+
+    /// <summary>Reads settings from a configuration section (for example <c>configuration.GetSection("SlateDb")</c>), validated.</summary>
+    /// <param name="section">The section; properties it does not name keep their defaults.</param>
+    /// <exception cref="ArgumentException">A value is out of range; the message names the setting and the value.</exception>
+    /// <exception cref="InvalidOperationException">A value cannot be converted to the setting's type.</exception>
+    public static Settings FromConfiguration(IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        var settings = new Settings();
+        section.Bind(settings);
+        settings.Validate();
+        return settings;
+    }
+
+    /// <summary>Checks every value; throws on the first one out of range.</summary>
+    /// <exception cref="ArgumentException">A value is out of range; the message names the setting, the value and the allowed range.</exception>
+    public void Validate()
+    {
+        RequirePositive(FlushInterval, nameof(FlushInterval));
+        RequireRange(L0SstSizeBytes, 1, 1L << 32, nameof(L0SstSizeBytes));
+        RequireRange(MaxUnflushedBytes, 1, long.MaxValue, nameof(MaxUnflushedBytes));
+        RequireRange(BlockSize, 256, 16 * 1024 * 1024, nameof(BlockSize));
+        if (!Enum.IsDefined(Compression))
+        {
+            throw new ArgumentException($"Settings.{nameof(Compression)} is {(int)Compression}, which is not a {nameof(CompressionCodec)}.", nameof(Compression));
+        }
+
+        RequireRange(BloomBitsPerKey, 0, 64, nameof(BloomBitsPerKey));
+        RequireRange(MinFilterKeys, 0, int.MaxValue, nameof(MinFilterKeys));
+        RequirePositive(ManifestPollInterval, nameof(ManifestPollInterval));
+        RequirePositive(ManifestUpdateTimeout, nameof(ManifestUpdateTimeout));
+        if (!Enum.IsDefined(WalRecoveryMode))
+        {
+            throw new ArgumentException($"Settings.{nameof(WalRecoveryMode)} is {(int)WalRecoveryMode}, which is not a {nameof(SlateDb.WalRecoveryMode)}.", nameof(WalRecoveryMode));
+        }
+
+        RequireRange(BlockCacheBytes, 0, long.MaxValue, nameof(BlockCacheBytes));
+        RequireRange(L0MaxSsts, 1, 1_000_000, nameof(L0MaxSsts));
+    }
+
+    /// <summary>A copy that later changes to this instance do not affect.</summary>
+    public Settings Clone() => (Settings)MemberwiseClone();
+
+    private static void RequirePositive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero || value > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentException($"Settings.{name} is {value}; it must be greater than zero and at most one day.", name);
+        }
+    }
+
+    private static void RequireRange(long value, long min, long max, string name)
+    {
+        if (value < min || value > max)
+        {
+            throw new ArgumentException($"Settings.{name} is {value}; it must be between {min} and {max}.", name);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+using System.Threading.Channels;
+using SlateDb.Engine;
+using SlateDb.Format;
+using SlateDb.Infrastructure;
+using SlateDb.Layout;
+using SlateDb.Memtable;
+using SlateDb.ObjectStore;
+using SlateDb.Read;
+
+namespace SlateDb.Write;
+
+// The memtable flusher turns frozen memtables into L0 SSTs, oldest first, one at a time.
+//
+// Invariants
+//  1. A memtable is published (manifest update) only after the WAL is durable through its freeze stamp, so the
+//     manifest never says "replay starts after WAL id w" while a row of that memtable exists only in memory.
+//  2. The SST object is stored before the manifest that names it; memtables are published in freeze order, so
+//     last_l0_seq and replay_after_wal_id only grow.
+//  3. After the first failure nothing more is uploaded or published; queued jobs fault with the cause.
+//
+// Outline
+//   Enqueue(frozen, wal durable task) → wait for the WAL → write the newest version of every key (tombstones kept)
+//   into an SST → PUT compacted/<ULID>.sst → publish (manifest update, then the read state swaps the memtable for
+//   the SST) → complete the job.
+
+/// <summary>Flushes frozen memtables to L0 in freeze order.</summary>
+internal sealed class MemtableFlusher
+{
+    private readonly Channel<FlushJob> _queue = Channel.CreateUnbounded<FlushJob>(
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+
+    private const int MaxIdAttempts = 16;
+
+    private readonly EngineServices _services;
+    private readonly IObjectStore _store;
+    private readonly DbPaths _paths;
+    private readonly Func<ImmutableMemtable, L0Table, Task> _publish;
+    private readonly Action<Exception> _onFailure;
+    private Task _lastQueued = Task.CompletedTask;
+    private Exception? _failure;
+    private Task _loop = Task.CompletedTask;
+
+    /// <param name="services">Settings, clock, randomness, log and metrics.</param>
+    /// <param name="store">The main object store (with retries).</param>
+    /// <param name="paths">Object names of the database.</param>
+    /// <param name="publish">Publishes an uploaded SST: the manifest update and the read-state swap.</param>
+    /// <param name="onFailure">Called once with the first failure.</param>
+    public MemtableFlusher(
+        EngineServices services,
+        IObjectStore store,
+        DbPaths paths,
+        Func<ImmutableMemtable, L0Table, Task> publish,
+        Action<Exception> onFailure)
+    {
+        _services = services;
+        _store = store;
+        _paths = paths;
+        _publish = publish;
+        _onFailure = onFailure;
+    }
+
+    /// <summary>Completes when the last memtable queued so far is published (completed when none is pending).</summary>
+    public Task LastQueued => Volatile.Read(ref _lastQueued);
+
+    /// <summary>Starts the flush loop.</summary>
+    public void Start() => _loop = Task.Run(RunAsync);
+
+    /// <summary>Queues <paramref name="memtable"/>; <paramref name="walDurable"/> completes when its rows are in the WAL.</summary>
+    /// <returns>A task that completes when the memtable is published in L0.</returns>
+    public Task EnqueueAsync(ImmutableMemtable memtable, Task walDurable)
+    {
+        var job = new FlushJob(memtable, walDurable, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        Volatile.Write(ref _lastQueued, job.Done.Task);
+        if (Volatile.Read(ref _failure) is { } failure || !_queue.Writer.TryWrite(job))
+        {
+            job.Done.TrySetException(Volatile.Read(ref _failure) ?? new DbClosedException($"'{_services.DbPath}' is closed."));
+        }
+
+        return job.Done.Task;
+    }
+
+    /// <summary>Stops accepting memtables and completes when every queued one is published (or failed).</summary>
+    public Task DrainAsync()
+    {
+        _queue.Writer.TryComplete();
+        return _loop;
+    }
+
+    /// <summary>Stops the flusher after a failure elsewhere; queued jobs fault with <paramref name="error"/>.</summary>
+    public void Fail(Exception error)
+    {
+        Interlocked.CompareExchange(ref _failure, error, null);
+        _queue.Writer.TryComplete();
+    }
+
+    /// <summary>Writes the newest version of every key of <paramref name="memtable"/> (tombstones kept) as an SST.</summary>
+    public static async Task<SstBuildResult> BuildSstAsync(ImmutableMemtable memtable, SstWriterOptions options)
+    {
+        using var writer = new SstWriter(options);
+        var merge = new MergeIterator([memtable.CreateIterator(KeyRange.All)], new MergeOptions { NewestOnly = true, HideTombstones = false });
+        await using (merge.ConfigureAwait(false))
+        {
+            while (await merge.MoveNextAsync().ConfigureAwait(false))
+            {
+                writer.Add(merge.Current);
+            }
+        }
+
+        return writer.Finish();
+    }
+
+    private async Task RunAsync()
+    {
+        await foreach (var job in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            if (Volatile.Read(ref _failure) is { } failure)
+            {
+                job.Done.TrySetException(failure);
+                continue;
+            }
+
+            try
+            {
+                await job.WalDurable.ConfigureAwait(false);
+                var table = await UploadAsync(job.Memtable).ConfigureAwait(false);
+                await _publish(job.Memtable, table).ConfigureAwait(false);
+                _services.Metrics.L0Flushed(table.Info.Size);
+                job.Done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+                job.Done.TrySetException(e);
+                _onFailure(e);
+            }
+        }
+    }
+
+    private async Task<L0Table> UploadAsync(ImmutableMemtable memtable)
+    {
+        var settings = _services.Settings;
+        var now = _services.NowMs;
+        var options = new SstWriterOptions
+        {
+            BlockSize = settings.BlockSize,
+            Compression = settings.Compression,
+            BloomBitsPerKey = settings.BloomBitsPerKey,
+            MinFilterKeys = settings.MinFilterKeys,
+            Kind = SstKind.Compacted,
+            CreationTimeMs = now,
+            ExpectedSizeBytes = (int)Math.Min(memtable.SizeBytes + (memtable.SizeBytes / 8), Array.MaxLength),
+        };
+        var result = await BuildSstAsync(memtable, options).ConfigureAwait(false);
+
+        // SSTs are never overwritten: an id that is taken (another life of this database minted it) gets a new one.
+        for (var attempt = 1; ; attempt++)
+        {
+            var id = _services.Random.NextUlid(now);
+            var path = _paths.CompactedSstPath(id);
+            try
+            {
+                await _store.PutAsync(path, result.Data, PutMode.Create).ConfigureAwait(false);
+                return new L0Table(id, path, result.Info);
+            }
+            catch (ObjectAlreadyExistsException) when (attempt < MaxIdAttempts)
+            {
+            }
+        }
+    }
+
+    private sealed record FlushJob(ImmutableMemtable Memtable, Task WalDurable, TaskCompletionSource Done);
+}
+
+/// <summary>An uploaded L0 SST waiting to be published.</summary>
+/// <param name="Id">The SST id.</param>
+/// <param name="Path">The object path.</param>
+/// <param name="Info">What the writer recorded about it.</param>
+internal sealed record L0Table(Ulid Id, string Path, SstInfo Info);

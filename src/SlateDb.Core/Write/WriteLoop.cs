@@ -1,0 +1,383 @@
+using SlateDb.Engine;
+using SlateDb.Format;
+using SlateDb.Read;
+using SlateDb.Wal;
+
+namespace SlateDb.Write;
+
+// The write loop is the only place sequence numbers are assigned and the only writer of the active memtable.
+//
+// Invariants
+//  1. Sequence numbers are assigned in the order writes enter the gate; all rows of a batch share one seq.
+//  2. A batch is appended whole to the WAL buffer and inserted whole into the active memtable before the gate opens
+//     again, so a batch never spans two WAL objects or two memtables.
+//  3. A write becomes visible (VisibleSeq) only after every row of it, and of every lower seq, is in the memtable.
+//  4. WAL ids are assigned when a buffer is sealed, under the gate, so ids follow sequence order; sealing happens
+//     every FlushInterval (timer), when the buffer is large, on FlushAsync, and whenever the memtable is frozen.
+//  5. Freezing seals the WAL buffer first and stamps the frozen memtable with that WAL id: every row of the memtable
+//     is in a WAL object with id <= the stamp and no later write is. The stamp becomes replay_after_wal_id once the
+//     memtable is in L0, and the flusher publishes only after the WAL is durable through the stamp.
+//  6. Nothing is accepted after the lifecycle leaves Open; a failure faults the current WAL generation's durable task.
+//
+// Outline (one critical section per write, on the caller's thread)
+//   gate → check open → seq = ++lastSeq → rows → WAL buffer → active memtable → VisibleSeq = seq
+//        → seal the WAL buffer if large → freeze the memtable if full → WriteHandle(seq, this generation's durable task)
+//   WalWriter (background) stores sealed buffers in id order and completes their durable tasks.
+//   MemtableFlusher (background) turns frozen memtables into L0 SSTs and publishes them in the manifest.
+//
+// Why a gate rather than a dedicated loop task fed by a channel: the critical section is a few microseconds of
+// copying, so running it on the caller's thread avoids a thread hop and a completion object per write, lets
+// non-durable writes complete synchronously, and keeps group commit: every write that entered the gate between two
+// seals shares one WAL object and one durable task.
+
+/// <summary>Sequences writes into the WAL buffer and the active memtable.</summary>
+internal sealed class WriteLoop : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly EngineServices _services;
+    private readonly Lifecycle _lifecycle;
+    private readonly DbStateHolder _state;
+    private readonly WalBuffer _wal;
+    private readonly WalWriter _walWriter;
+    private readonly MemtableFlusher _flusher;
+    private readonly Backpressure _backpressure;
+    private readonly Action<Exception> _onFailure;
+    private readonly long _walSealBytes;
+    private readonly long _freezeBytes;
+    private Memtable.Memtable _active;
+    private ulong _lastSeq;
+    private ulong _visibleSeq;
+    private long _lastTick;
+    private ulong _lastSealedWalId;
+    private Task _lastSealedDurable = Task.CompletedTask;
+    private ITimer? _timer;
+
+    public WriteLoop(
+        EngineServices services,
+        Lifecycle lifecycle,
+        DbStateHolder state,
+        WalBuffer wal,
+        WalWriter walWriter,
+        MemtableFlusher flusher,
+        Backpressure backpressure,
+        Action<Exception> onFailure,
+        ulong lastL0Seq,
+        long lastTick)
+    {
+        _onFailure = onFailure;
+        _services = services;
+        _lifecycle = lifecycle;
+        _state = state;
+        _wal = wal;
+        _walWriter = walWriter;
+        _flusher = flusher;
+        _backpressure = backpressure;
+        _active = state.Current.Active;
+        _lastSeq = _visibleSeq = lastL0Seq;
+        _lastTick = lastTick;
+        _freezeBytes = services.Settings.L0SstSizeBytes;
+        _walSealBytes = Math.Min(services.Settings.L0SstSizeBytes, 64L * 1024 * 1024);
+    }
+
+    /// <summary>The highest sequence number visible to reads.</summary>
+    public ulong VisibleSeq => Volatile.Read(ref _visibleSeq);
+
+    /// <summary>The highest sequence number stored in the WAL or L0.</summary>
+    public ulong DurableSeq => _walWriter.DurableSeq;
+
+    /// <summary>The highest WAL id assigned so far.</summary>
+    public ulong LastSealedWalId
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastSealedWalId;
+            }
+        }
+    }
+
+    /// <summary>Whether writers must wait for flushes before writing.</summary>
+    public bool IsOverLimit => _backpressure.IsOverLimit(Volatile.Read(ref _active).SizeBytes, _wal.Bytes);
+
+    /// <summary>The bytes not yet in L0.</summary>
+    public long UnflushedBytes => _backpressure.Unflushed(Volatile.Read(ref _active).SizeBytes, _wal.Bytes);
+
+    /// <summary>Applies every live operation of <paramref name="batch"/> under one sequence number.</summary>
+    public WriteHandle Write(WriteBatch batch)
+    {
+        lock (_gate)
+        {
+            _lifecycle.ThrowIfNotWritable();
+            var seq = _lastSeq + 1;
+            var tick = Tick();
+            var rows = 0;
+            try
+            {
+                for (var i = 0; i < batch.EntryCount; i++)
+                {
+                    if (!batch.IsSuperseded(i))
+                    {
+                        var row = batch.GetRow(i, seq, tick);
+                        _wal.Append(row);
+                        _active.Add(row);
+                        rows++;
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                throw FailInside(e);
+            }
+
+            _services.Metrics.Write(rows, batch.LiveBytes);
+            return CommitLocked(seq);
+        }
+    }
+
+    /// <summary>Applies a single put or delete.</summary>
+    public WriteHandle Write(RowKind kind, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value)
+    {
+        lock (_gate)
+        {
+            _lifecycle.ThrowIfNotWritable();
+            var seq = _lastSeq + 1;
+            var row = new Row(key, seq, kind, value, Tick());
+            try
+            {
+                _wal.Append(row);
+                _active.Add(row);
+            }
+            catch (Exception e)
+            {
+                throw FailInside(e);
+            }
+
+            _services.Metrics.Write(1, key.Length + value.Length);
+            return CommitLocked(seq);
+        }
+    }
+
+    /// <summary>Seals the WAL buffer; the task completes when every write so far is durable.</summary>
+    public Task FlushWalAsync()
+    {
+        lock (_gate)
+        {
+            _lifecycle.ThrowIfNotWritable();
+            SealLocked();
+            return _lastSealedDurable;
+        }
+    }
+
+    /// <summary>Freezes the active memtable; the task completes when every write so far is published in L0.</summary>
+    public Task FlushMemtableAsync()
+    {
+        lock (_gate)
+        {
+            _lifecycle.ThrowIfNotWritable();
+            return FreezeLockedAsync();
+        }
+    }
+
+    /// <summary>Under backpressure: makes sure a flush is under way that will free memory.</summary>
+    public void EnsureFlushing()
+    {
+        lock (_gate)
+        {
+            if (!_lifecycle.IsOpen)
+            {
+                return;
+            }
+
+            if (_backpressure.FrozenBytes == 0 && !_active.IsEmpty)
+            {
+                FreezeLockedAsync();
+            }
+            else
+            {
+                SealLocked();
+            }
+        }
+    }
+
+    /// <summary>Starts sealing the WAL buffer every <see cref="Settings.FlushInterval"/>.</summary>
+    public void StartTimer()
+    {
+        var interval = _services.Settings.FlushInterval;
+        _timer = _services.Time.CreateTimer(static s => ((WriteLoop)s!).OnTick(), this, interval, interval);
+    }
+
+    /// <summary>
+    /// Called once the lifecycle is Closing: freezes what is left. The task completes when it is in L0 (or faults).
+    /// </summary>
+    public Task SealForCloseAsync()
+    {
+        _timer?.Dispose();
+        lock (_gate)
+        {
+            return FreezeLockedAsync();
+        }
+    }
+
+    /// <summary>Faults the durable task of writes still in the buffer (the database failed).</summary>
+    public void Fail(Exception error)
+    {
+        _timer?.Dispose();
+        lock (_gate)
+        {
+            _wal.Fail(error);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        lock (_gate)
+        {
+            _wal.Dispose();
+        }
+    }
+
+    /// <summary>Inserts a replayed row (already durable in the WAL) into the active memtable.</summary>
+    public void ApplyReplayed(in Row row)
+    {
+        lock (_gate)
+        {
+            _active.Add(row);
+            _lastSeq = Math.Max(_lastSeq, row.Seq);
+            _lastTick = Math.Max(_lastTick, row.CreateTs);
+        }
+    }
+
+    /// <summary>
+    /// Ends a replayed batch; freezes the memtable if full, stamped with the last WAL id replayed completely.
+    /// </summary>
+    public void EndReplayedBatch(ulong lastCompleteWalId)
+    {
+        lock (_gate)
+        {
+            if (_active.SizeBytes >= _freezeBytes)
+            {
+                FreezeLockedAsync(lastCompleteWalId, Task.CompletedTask);
+            }
+        }
+    }
+
+    /// <summary>Ends replay: replayed rows are visible and durable; new WAL objects start after <paramref name="fenceId"/>.</summary>
+    public void FinishReplay(ulong fenceId)
+    {
+        lock (_gate)
+        {
+            _lastSealedWalId = fenceId;
+            Volatile.Write(ref _visibleSeq, _lastSeq);
+        }
+    }
+
+    /// <summary>The highest sequence number assigned or replayed.</summary>
+    public ulong LastSeq
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastSeq;
+            }
+        }
+    }
+
+    /// <summary>The clock tick of the newest row.</summary>
+    public long LastTick
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastTick;
+            }
+        }
+    }
+
+    private WriteHandle CommitLocked(ulong seq)
+    {
+        _lastSeq = seq;
+        Volatile.Write(ref _visibleSeq, seq);
+        var handle = new WriteHandle(seq, _wal.Durable);
+        if (_active.SizeBytes >= _freezeBytes)
+        {
+            FreezeLockedAsync();
+        }
+        else if (_wal.Bytes >= _walSealBytes)
+        {
+            SealLocked();
+        }
+
+        return handle;
+    }
+
+    private void OnTick()
+    {
+        lock (_gate)
+        {
+            if (_lifecycle.IsOpen)
+            {
+                SealLocked();
+            }
+        }
+    }
+
+    private void SealLocked()
+    {
+        if (_wal.IsEmpty)
+        {
+            return;
+        }
+
+        var sealedWal = _wal.Seal(++_lastSealedWalId);
+        _lastSealedDurable = sealedWal.Durable.Task;
+        _backpressure.WalSealed(sealedWal.Bytes);
+        _walWriter.Enqueue(sealedWal);
+    }
+
+    private Task FreezeLockedAsync()
+    {
+        SealLocked();
+        return FreezeLockedAsync(_lastSealedWalId, _lastSealedDurable);
+    }
+
+    private Task FreezeLockedAsync(ulong stamp, Task walDurable)
+    {
+        if (_active.IsEmpty)
+        {
+            return _flusher.LastQueued;
+        }
+
+        var frozen = _active.Freeze(stamp);
+        var next = new Memtable.Memtable();
+        _state.Update(s => s.WithFrozen(frozen, next));
+        Volatile.Write(ref _active, next);
+        _backpressure.MemtableFrozen(frozen.SizeBytes);
+        return _flusher.EnqueueAsync(frozen, walDurable);
+    }
+
+    private long Tick()
+    {
+        var now = _services.NowMs;
+        if (now > _lastTick)
+        {
+            _lastTick = now;
+        }
+
+        return _lastTick;
+    }
+
+    // A failure half way through a batch leaves the memtable and WAL buffer inconsistent: the database must stop.
+    private SlateDbException FailInside(Exception e)
+    {
+        var error = new SlateDbException(SlateDbErrorKind.Internal, $"'{_services.DbPath}' failed while applying a write: {e.Message}", e);
+        _lifecycle.TryFail(error);
+        _wal.Fail(error);
+        _ = Task.Run(() => _onFailure(error));
+        return error;
+    }
+}

@@ -1,0 +1,282 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Text;
+using SlateDb.Format;
+using SlateDb.Infrastructure;
+
+namespace SlateDb;
+
+/// <summary>
+/// An atomic group of puts and deletes: every operation becomes visible and durable together, under one sequence number.
+/// </summary>
+/// <remarks>
+/// Keys and values are copied into the batch, so callers may reuse their buffers as soon as a method returns. Each
+/// key and value is checked when it is added (an <see cref="ArgumentException"/> names the limit and the size seen).
+/// When a batch holds several operations on one key, the one added last wins. A batch is not thread-safe, must not be
+/// changed or disposed while a write of it is in progress, and may be written again or reused after <see cref="Clear"/>.
+/// <see cref="Dispose"/> returns its buffers to a pool.
+/// </remarks>
+public sealed class WriteBatch : IDisposable
+{
+    private const int InitialDataBytes = 256;
+    private const int InitialEntries = 8;
+
+    private byte[] _data = [];
+    private int _dataLength;
+    private BatchEntry[] _entries = [];
+    private int _entryCount;
+    private int _liveCount;
+    private long _liveBytes;
+    private int[] _table = [];   // open addressing: entry index + 1, 0 = empty; built once a second entry arrives
+    private bool _disposed;
+
+    /// <summary>The number of operations the batch will apply (one per distinct key).</summary>
+    public int Count => _liveCount;
+
+    /// <summary>Adds a put of <paramref name="value"/> at <paramref name="key"/>, replacing any earlier operation on that key in this batch.</summary>
+    /// <exception cref="ArgumentException">The key is empty or longer than 65 535 bytes, or the value is larger than 64 MiB.</exception>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    public WriteBatch Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        Limits.ValidateKey(key);
+        Limits.ValidateValue(value);
+        var offset = Reserve(key.Length + value.Length);
+        key.CopyTo(_data.AsSpan(offset));
+        value.CopyTo(_data.AsSpan(offset + key.Length));
+        AddEntry(offset, key.Length, value.Length, RowKind.Put);
+        return this;
+    }
+
+    /// <summary>Adds a put of the UTF-8 encoding of <paramref name="value"/> at the UTF-8 encoding of <paramref name="key"/>.</summary>
+    /// <exception cref="ArgumentException">The encoded key or value is outside the limits.</exception>
+    public WriteBatch Put(string key, string value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        var keyLength = Encoding.UTF8.GetByteCount(key);
+        var valueLength = Encoding.UTF8.GetByteCount(value);
+        ValidateLengths(keyLength, valueLength);
+        var offset = Reserve(keyLength + valueLength);
+        Encoding.UTF8.GetBytes(key, _data.AsSpan(offset, keyLength));
+        Encoding.UTF8.GetBytes(value, _data.AsSpan(offset + keyLength, valueLength));
+        AddEntry(offset, keyLength, valueLength, RowKind.Put);
+        return this;
+    }
+
+    /// <summary>Adds a delete of <paramref name="key"/>, replacing any earlier operation on that key in this batch.</summary>
+    /// <exception cref="ArgumentException">The key is empty or longer than 65 535 bytes.</exception>
+    public WriteBatch Delete(ReadOnlySpan<byte> key)
+    {
+        Limits.ValidateKey(key);
+        var offset = Reserve(key.Length);
+        key.CopyTo(_data.AsSpan(offset));
+        AddEntry(offset, key.Length, 0, RowKind.Delete);
+        return this;
+    }
+
+    /// <summary>Adds a delete of the UTF-8 encoding of <paramref name="key"/>.</summary>
+    /// <exception cref="ArgumentException">The encoded key is empty or longer than 65 535 bytes.</exception>
+    public WriteBatch Delete(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var keyLength = Encoding.UTF8.GetByteCount(key);
+        ValidateLengths(keyLength, 0);
+        var offset = Reserve(keyLength);
+        Encoding.UTF8.GetBytes(key, _data.AsSpan(offset, keyLength));
+        AddEntry(offset, keyLength, 0, RowKind.Delete);
+        return this;
+    }
+
+    /// <summary>Removes every operation, keeping the buffers for reuse.</summary>
+    public void Clear()
+    {
+        _dataLength = 0;
+        _entryCount = 0;
+        _liveCount = 0;
+        _liveBytes = 0;
+        Array.Clear(_table);
+    }
+
+    /// <summary>Returns the batch's buffers to the pool; the batch is empty afterwards and may not be used again.</summary>
+    public void Dispose()
+    {
+        if (_data.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_data);
+        }
+
+        _data = [];
+        _entries = [];
+        _table = [];
+        _dataLength = _entryCount = _liveCount = 0;
+        _liveBytes = 0;
+        _disposed = true;
+    }
+
+    /// <summary>The number of entries, including those a later operation on the same key replaced.</summary>
+    internal int EntryCount => _entryCount;
+
+    /// <summary>The key and value bytes of the live operations (an estimate of the batch's encoded size without overhead).</summary>
+    internal long LiveBytes => _liveBytes;
+
+    /// <summary>Whether entry <paramref name="index"/> was replaced by a later operation on the same key.</summary>
+    internal bool IsSuperseded(int index) => _entries[index].Superseded;
+
+    /// <summary>The row of entry <paramref name="index"/>; key and value point into the batch (valid until it changes).</summary>
+    internal Row GetRow(int index, ulong seq, long createTs)
+    {
+        ref readonly var e = ref _entries[index];
+        var key = new ReadOnlyMemory<byte>(_data, e.Offset, e.KeyLength);
+        var value = e.ValueLength == 0 ? ReadOnlyMemory<byte>.Empty : new ReadOnlyMemory<byte>(_data, e.Offset + e.KeyLength, e.ValueLength);
+        return new Row(key, seq, e.Kind, value, createTs);
+    }
+
+    private static void ValidateLengths(int keyLength, int valueLength)
+    {
+        if (keyLength == 0 || keyLength > Limits.MaxKeyLength)
+        {
+            ThrowBadKey(keyLength, "key");
+        }
+
+        if (valueLength > Limits.MaxValueLength)
+        {
+            ThrowValueTooLong(valueLength, "value");
+        }
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowBadKey(int length, string paramName)
+        => throw new ArgumentException(
+            length == 0 ? "A key must not be empty." : $"A key is {length} bytes; the limit is {Limits.MaxKeyLength} bytes.",
+            paramName);
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowValueTooLong(int length, string paramName)
+        => throw new ArgumentException($"A value is {length} bytes; the limit is {Limits.MaxValueLength} bytes.", paramName);
+
+    private int Reserve(int bytes)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var needed = (long)_dataLength + bytes;
+        if (needed > _data.Length)
+        {
+            if (needed > Array.MaxLength)
+            {
+                throw new ArgumentException($"A batch holds at most {Array.MaxLength} bytes of keys and values; this operation would make it {needed}.");
+            }
+
+            var size = (int)Math.Min(Array.MaxLength, Math.Max(needed, Math.Max(InitialDataBytes, (long)_data.Length * 2)));
+            var grown = ArrayPool<byte>.Shared.Rent(size);
+            _data.AsSpan(0, _dataLength).CopyTo(grown);
+            if (_data.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_data);
+            }
+
+            _data = grown;
+        }
+
+        var offset = _dataLength;
+        _dataLength += bytes;
+        return offset;
+    }
+
+    private void AddEntry(int offset, int keyLength, int valueLength, RowKind kind)
+    {
+        if (_entryCount == _entries.Length)
+        {
+            Array.Resize(ref _entries, Math.Max(InitialEntries, _entries.Length * 2));
+        }
+
+        var hash = 0;
+        if (_entryCount > 0)
+        {
+            hash = HashKey(offset, keyLength);
+            if (_entryCount == 1)
+            {
+                _entries[0].Hash = HashKey(_entries[0].Offset, _entries[0].KeyLength);
+            }
+
+            EnsureTable(_entryCount + 1);
+            SupersedeSameKey(offset, keyLength, hash);
+        }
+
+        _entries[_entryCount] = new BatchEntry { Offset = offset, KeyLength = keyLength, ValueLength = valueLength, Kind = kind, Hash = hash };
+        if (_table.Length > 0)
+        {
+            Insert(_entryCount);
+        }
+
+        _entryCount++;
+        _liveCount++;
+        _liveBytes += keyLength + valueLength;
+    }
+
+    // Marks an earlier live entry with the same key as replaced and frees its slot for the new entry.
+    private void SupersedeSameKey(int offset, int keyLength, int hash)
+    {
+        var key = _data.AsSpan(offset, keyLength);
+        var mask = _table.Length - 1;
+        for (var slot = hash & mask; _table[slot] != 0; slot = (slot + 1) & mask)
+        {
+            ref var other = ref _entries[_table[slot] - 1];
+            if (other.Hash == hash && !other.Superseded && _data.AsSpan(other.Offset, other.KeyLength).SequenceEqual(key))
+            {
+                other.Superseded = true;
+                _liveCount--;
+                _liveBytes -= other.KeyLength + other.ValueLength;
+                return;
+            }
+        }
+    }
+
+    private void EnsureTable(int entries)
+    {
+        if (entries * 2 <= _table.Length)
+        {
+            return;
+        }
+
+        _table = new int[Math.Max(16, (int)BitOperations.RoundUpToPowerOf2((uint)entries * 4))];
+        for (var i = 0; i < _entryCount; i++)
+        {
+            if (!_entries[i].Superseded)
+            {
+                Insert(i);
+            }
+        }
+    }
+
+    private void Insert(int index)
+    {
+        var mask = _table.Length - 1;
+        var slot = _entries[index].Hash & mask;
+        while (_table[slot] != 0)
+        {
+            slot = (slot + 1) & mask;
+        }
+
+        _table[slot] = index + 1;
+    }
+
+    private int HashKey(int offset, int keyLength)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(_data.AsSpan(offset, keyLength));
+        return hash.ToHashCode() & int.MaxValue;
+    }
+
+    private struct BatchEntry
+    {
+        public int Offset;
+        public int KeyLength;
+        public int ValueLength;
+        public int Hash;
+        public RowKind Kind;
+        public bool Superseded;
+    }
+}

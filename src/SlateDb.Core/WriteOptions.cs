@@ -1,0 +1,15 @@
+namespace SlateDb;
+
+/// <summary>Options for one write.</summary>
+public sealed record WriteOptions
+{
+    /// <summary>The options every write uses when none are given.</summary>
+    public static WriteOptions Default { get; } = new();
+
+    /// <summary>
+    /// When true (the default), the write's task completes only after the WAL object holding the write is stored.
+    /// When false, it completes as soon as the write is applied and visible to reads; await
+    /// <see cref="WriteHandle.Durable"/> to learn when it is stored.
+    /// </summary>
+    public bool AwaitDurable { get; init; } = true;
+}

@@ -1,0 +1,234 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace SlateDb.ObjectStore;
+
+/// <summary>
+/// An object store in a folder of the local file system: each object is a file at its path under the root.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Writes are atomic and durable (temp file, fsync, rename or link, fsync of the folder), create-if-absent is
+/// atomic across threads and processes (<c>link(2)</c>), and compare-and-swap holds a per-folder lock. The etag and
+/// put id live in an extended attribute of each file (see <see cref="LocalObjectMetadata"/>).
+/// </para>
+/// <para>
+/// Local files cannot hold an object at a path that is also a folder of other objects ("a" and "a/b"); such a put
+/// fails with an <see cref="ObjectStoreException"/>. Names starting with <c>.slatedb-</c> are reserved for temp and
+/// lock files: paths using them are rejected and listings skip them. Deletes are durable (the folder is synced);
+/// the folders they empty are kept. Temp files orphaned by a crash mid-put stay, invisible, until removed by hand.
+/// </para>
+/// </remarks>
+public sealed partial class LocalFileSystemObjectStore : IObjectStore
+{
+    /// <summary>The prefix of the store's own files (temp files, lock files); object path segments may not start with it.</summary>
+    internal const string ReservedPrefix = ".slatedb-";
+
+    private readonly string _root;
+    private readonly LocalObjectMetadata _metadata;
+    private readonly AtomicFileWriter _writer;
+
+    /// <summary>Opens (creating it if missing) the store rooted at the folder <paramref name="root"/>.</summary>
+    /// <param name="root">The folder; relative paths are resolved against the current directory.</param>
+    /// <exception cref="ArgumentException"><paramref name="root"/> is empty or names an existing file.</exception>
+    public LocalFileSystemObjectStore(string root)
+        : this(root, useExtendedAttributes: true)
+    {
+    }
+
+    /// <summary>Opens the store; <paramref name="useExtendedAttributes"/> false forces the timestamp etag fallback (tests).</summary>
+    internal LocalFileSystemObjectStore(string root, bool useExtendedAttributes)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        if (File.Exists(full))
+        {
+            throw new ArgumentException($"The local object store root '{full}' is a file, not a folder.", nameof(root));
+        }
+
+        if (!Directory.Exists(full))
+        {
+            Directory.CreateDirectory(full);
+            if (Path.GetDirectoryName(full) is { } parent)
+            {
+                PosixSync.FsyncDirectory(parent);
+            }
+        }
+
+        _root = full;
+        Uri = new Uri(full).AbsoluteUri.TrimEnd('/');
+        _metadata = new LocalObjectMetadata(useExtendedAttributes);
+        _writer = new AtomicFileWriter(_root, Uri, _metadata);
+    }
+
+    /// <summary>The store's <c>file://</c> URI, for example <c>file:///var/data</c>.</summary>
+    public string Uri { get; }
+
+    /// <summary>The absolute path of the root folder.</summary>
+    public string RootPath => _root;
+
+    /// <summary>Whether etags and put ids live in extended attributes (false off Linux or where the file system refuses them).</summary>
+    internal bool UsesExtendedAttributes => _metadata.UsesAttributes;
+
+    /// <inheritdoc />
+    public async Task<ObjectData> GetAsync(string path, ByteRange? range = null, CancellationToken cancellationToken = default)
+    {
+        var full = FullPath(path);
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            using var file = OpenExisting(path, full);
+            var meta = _metadata.Read(file, path);
+            var (offset, length) = range is { } r ? r.ClampTo(meta.Size) : (0, meta.Size);
+            if (length > Array.MaxLength)
+            {
+                throw new ObjectStoreException(path, Uri, $"Cannot read {length} bytes in one piece; read the object in ranges", isTransient: false);
+            }
+
+            var buffer = GC.AllocateUninitializedArray<byte>((int)length);
+            var done = 0;
+            while (done < buffer.Length)
+            {
+                var read = await RandomAccess.ReadAsync(file, buffer.AsMemory(done), offset + done, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new ObjectStoreException(path, Uri, $"The file ended after {offset + done} of {meta.Size} bytes: it was changed outside the store", isTransient: false);
+                }
+
+                done += read;
+            }
+
+            return new ObjectData(meta, buffer);
+        }
+        catch (Exception ex) when (IsLocalFailure(ex))
+        {
+            throw Translate(ex, path);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<ObjectMeta> HeadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var full = FullPath(path);
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            using var file = OpenExisting(path, full);
+            return Task.FromResult(_metadata.Read(file, path));
+        }
+        catch (Exception ex) when (IsLocalFailure(ex))
+        {
+            return Task.FromException<ObjectMeta>(Translate(ex, path));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<ObjectMeta> PutAsync(string path, ReadOnlyMemory<byte> data, PutMode mode, CancellationToken cancellationToken = default)
+        => PutAsync(path, data, mode, new PutOptions(), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<ObjectMeta> PutAsync(string path, ReadOnlyMemory<byte> data, PutMode mode, PutOptions options, CancellationToken cancellationToken = default)
+    {
+        var full = FullPath(path);
+        ArgumentNullException.ThrowIfNull(mode);
+        ArgumentNullException.ThrowIfNull(options);
+        LocalObjectMetadata.ValidatePutId(options.PutId);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Writing and fsyncing block; keep them off the caller's thread.
+        return Task.Run(
+            async () =>
+            {
+                try
+                {
+                    return await _writer.WriteAsync(path, full, data, mode, options.PutId, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (IsLocalFailure(ex))
+                {
+                    throw Translate(ex, path);
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task DeleteAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var full = FullPath(path);
+        cancellationToken.ThrowIfCancellationRequested();
+        var directory = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(directory) || Directory.Exists(full))
+        {
+            return;   // no such object (a folder of other objects is not one)
+        }
+
+        try
+        {
+            using (await DirectoryLocks.AcquireAsync(directory, cancellationToken).ConfigureAwait(false))
+            {
+                File.Delete(full);
+            }
+
+            PosixSync.FsyncDirectory(directory);
+        }
+        catch (Exception ex) when (ex is DirectoryNotFoundException)
+        {
+        }
+        catch (Exception ex) when (IsLocalFailure(ex))
+        {
+            throw Translate(ex, path);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task CopyAsync(string from, string to, CancellationToken cancellationToken = default)
+    {
+        FullPath(from, nameof(from));
+        FullPath(to, nameof(to));
+        var source = await GetAsync(from, range: null, cancellationToken).ConfigureAwait(false);
+        await PutAsync(to, source.Bytes, PutMode.Overwrite, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Uri;
+
+    /// <summary>Validates <paramref name="path"/> and returns the file that holds it.</summary>
+    private string FullPath(string path, string paramName = "path")
+    {
+        ObjectPaths.ValidatePath(path, paramName);
+        CheckNotReserved(path, paramName);
+        return Path.Join(_root, Path.DirectorySeparatorChar == '/' ? path : path.Replace('/', Path.DirectorySeparatorChar));
+    }
+
+    private static void CheckNotReserved(string path, string paramName)
+    {
+        if (path.StartsWith(ReservedPrefix, StringComparison.Ordinal) || path.Contains("/" + ReservedPrefix, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Path segments starting with '{ReservedPrefix}' are reserved by the local file store: '{path}'.", paramName);
+        }
+    }
+
+    private SafeFileHandle OpenExisting(string path, string fullPath)
+    {
+        try
+        {
+            return File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (UnauthorizedAccessException ex) when (Directory.Exists(fullPath))
+        {
+            // A folder of other objects is not an object.
+            throw new ObjectNotFoundException(path, Uri, ex);
+        }
+    }
+
+    private static bool IsLocalFailure(Exception ex) => ex is IOException or UnauthorizedAccessException or TimeoutException;
+
+    /// <summary>Maps a file-system exception to the store's errors: missing → not found, anything else → permanent failure.</summary>
+    private Exception Translate(Exception ex, string path) => ex switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => new ObjectNotFoundException(path, Uri, ex),
+        PathTooLongException => new ArgumentException($"The object path '{path}' is too long for the local file system: {ex.Message}", nameof(path), ex),
+        TimeoutException => new ObjectStoreException(path, Uri, ex.Message, isTransient: true, ex),
+        UnauthorizedAccessException => new ObjectStoreException(path, Uri, $"Access denied: {ex.Message}", isTransient: false, ex),
+        _ => new ObjectStoreException(path, Uri, $"File system error: {ex.Message}", isTransient: false, ex),
+    };
+}
