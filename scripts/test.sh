@@ -44,7 +44,7 @@ cleanup() {
   trap - EXIT INT TERM
   if [ -n "$server_dir" ]; then
     if [ "$keep_servers" = 1 ] && [ -f "$server_dir/radosgw/env" ]; then
-      say "servers left running; their variables: source $server_dir/radosgw/env $server_dir/azurite/env"
+      say "servers left running; their variables: source $server_dir/radosgw/env; source $server_dir/azurite/env"
       say "stop them with: scripts/servers/radosgw.sh stop $server_dir/radosgw; scripts/servers/azurite.sh stop $server_dir/azurite; rm -rf $server_dir"
     else
       scripts/servers/radosgw.sh stop "$server_dir/radosgw" || true
