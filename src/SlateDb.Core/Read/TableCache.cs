@@ -35,14 +35,17 @@ internal sealed class TableCache
 #pragma warning restore VSTHRD103
     }
 
-    /// <summary>Drops readers of SSTs no longer in <paramref name="live"/> (compacted away).</summary>
+    /// <summary>
+    /// Drops the readers and cached blocks of SSTs not in <paramref name="live"/> (compacted away). Scans that still
+    /// hold such a reader keep working; its blocks are read from the store again.
+    /// </summary>
     public void Retain(IReadOnlySet<string> live)
     {
         foreach (var path in _readers.Keys)
         {
-            if (!live.Contains(path))
+            if (!live.Contains(path) && _readers.TryRemove(path, out _))
             {
-                _readers.TryRemove(path, out _);
+                BlockCache?.Remove(SstReader.CacheIdOf(_store, path));
             }
         }
     }
