@@ -179,8 +179,21 @@ public sealed class Db : IAsyncDisposable
     /// </summary>
     public Task CloseAsync(CancellationToken cancellationToken = default) => _engine.CloseAsync(cancellationToken);
 
-    /// <summary>The same as <see cref="CloseAsync"/>.</summary>
-    public ValueTask DisposeAsync() => new(_engine.CloseAsync(CancellationToken.None));
+    /// <summary>
+    /// Closes the database like <see cref="CloseAsync"/>, except that it does not throw again the failure that had already
+    /// closed the database (a <see cref="FencedException"/>, say), which the failed call reported; a failure while
+    /// closing is thrown.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _engine.CloseAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SlateDbException) when (_engine.FailedBeforeClose)
+        {
+        }
+    }
 
     private ulong Bound(ReadOptions? readOptions)
         => readOptions?.DurabilityFilter == DurabilityLevel.Remote ? _engine.WriteLoop.DurableSeq : _engine.WriteLoop.VisibleSeq;

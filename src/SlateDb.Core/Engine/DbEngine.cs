@@ -86,6 +86,9 @@ internal sealed class DbEngine
     /// <summary>The highest WAL id stored (or this writer's fence before the first).</summary>
     public ulong LastDurableWalId => _walWriter.LastDurableWalId;
 
+    /// <summary>Whether the database had already failed or been fenced when closing began.</summary>
+    public bool FailedBeforeClose { get; private set; }
+
     /// <summary>Completes with the cause when the database fails or is fenced (for tests and tools).</summary>
     public Task<Exception> Failed => _failed.Task;
 
@@ -191,6 +194,7 @@ internal sealed class DbEngine
     private async Task CloseCoreAsync()
     {
         var wasOpen = Lifecycle.TryBeginClose();
+        FailedBeforeClose = !wasOpen && Lifecycle.Cause is not null;
         Exception? error = null;
         if (wasOpen)
         {
@@ -310,6 +314,7 @@ internal sealed class DbEngine
         var l0 = ManifestViews.L0(manifest, _paths);
         var runs = ManifestViews.SortedRuns(manifest, _paths);
         State.Update(s => (published is null ? s : s.WithoutImmutable(published)) with { L0 = l0, SortedRuns = runs });
+        Tables.Retain(ManifestViews.Paths(l0, runs));
     }
 
     // Re-reads the manifest every ManifestPollInterval: notices a newer writer while idle and picks up the

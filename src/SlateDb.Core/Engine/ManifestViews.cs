@@ -56,6 +56,26 @@ internal static class ManifestViews
         return runs;
     }
 
+    /// <summary>The object paths of the given SSTs.</summary>
+    public static HashSet<string> Paths(TableView[] l0, SortedRunView[] runs)
+    {
+        var paths = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var table in l0)
+        {
+            paths.Add(table.Path);
+        }
+
+        foreach (var run in runs)
+        {
+            foreach (var table in run.Tables)
+            {
+                paths.Add(table.Path);
+            }
+        }
+
+        return paths;
+    }
+
     // An SST listed under an external database (a clone's parent) lives under that database's path.
     private readonly struct PathResolver
     {

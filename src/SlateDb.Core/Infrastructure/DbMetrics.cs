@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace SlateDb.Infrastructure;
@@ -64,9 +63,4 @@ internal sealed class DbMetrics
     }
 
     public void Scan() => ScansCounter.Add(1, _tag);
-
-    /// <summary>For tests: the tag value measurements of this database carry.</summary>
-    public object? DbTag => _tag.Value;
-
-    internal static TagList Tags(string dbPath) => new() { { "slatedb.db", dbPath } };
 }

@@ -49,6 +49,8 @@ internal sealed class DbStateHolder
 /// <summary>One SST a read may consult: where it is and the key range the manifest records for it.</summary>
 internal sealed class TableView
 {
+    private Format.SstReader? _reader;
+
     public TableView(string id, string path, ReadOnlyMemory<byte> firstKey, ReadOnlyMemory<byte> lastKey, long size)
     {
         Id = id;
@@ -72,6 +74,13 @@ internal sealed class TableView
 
     /// <summary>The largest key in the SST.</summary>
     public ReadOnlyMemory<byte> LastKey { get; }
+
+    /// <summary>The open reader, once <see cref="TableCache"/> has opened it (saves the cache lookup on hot paths).</summary>
+    public Format.SstReader? Reader
+    {
+        get => Volatile.Read(ref _reader);
+        set => Volatile.Write(ref _reader, value);
+    }
 
     /// <summary>Whether <paramref name="key"/> lies within the SST's key range.</summary>
     public bool Covers(ReadOnlySpan<byte> key)

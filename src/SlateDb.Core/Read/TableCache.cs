@@ -29,20 +29,34 @@ internal sealed class TableCache
     /// <summary>The reader for <paramref name="table"/>; completes synchronously once it is open.</summary>
     public ValueTask<SstReader> GetAsync(TableView table, CancellationToken cancellationToken)
     {
+        if (table.Reader is { } open)
+        {
+            return new ValueTask<SstReader>(open);
+        }
+
         var task = _readers.GetOrAdd(table.Path, static (path, arg) => arg.Self.OpenAsync(path, arg.Size), (Self: this, table.Size));
+        if (!task.IsCompletedSuccessfully)
+        {
+            return AwaitAsync(table, task, cancellationToken);
+        }
+
 #pragma warning disable VSTHRD103 // The task has completed: Result does not block.
-        return task.IsCompletedSuccessfully ? new ValueTask<SstReader>(task.Result) : AwaitAsync(table.Path, task, cancellationToken);
+        table.Reader = task.Result;
 #pragma warning restore VSTHRD103
+        return new ValueTask<SstReader>(table.Reader);
     }
 
-    /// <summary>Drops readers of SSTs no longer in <paramref name="live"/> (compacted away).</summary>
+    /// <summary>
+    /// Drops the readers and cached blocks of SSTs not in <paramref name="live"/> (compacted away). Scans that still
+    /// hold such a reader keep working; its blocks are read from the store again.
+    /// </summary>
     public void Retain(IReadOnlySet<string> live)
     {
         foreach (var path in _readers.Keys)
         {
-            if (!live.Contains(path))
+            if (!live.Contains(path) && _readers.TryRemove(path, out _))
             {
-                _readers.TryRemove(path, out _);
+                BlockCache?.Remove(SstReader.CacheIdOf(_store, path));
             }
         }
     }
@@ -50,15 +64,17 @@ internal sealed class TableCache
     private Task<SstReader> OpenAsync(string path, long size)
         => SstReader.OpenAsync(_store, path, size > 0 ? size : null, BlockCache, CancellationToken.None);
 
-    private async ValueTask<SstReader> AwaitAsync(string path, Task<SstReader> task, CancellationToken cancellationToken)
+    private async ValueTask<SstReader> AwaitAsync(TableView table, Task<SstReader> task, CancellationToken cancellationToken)
     {
         try
         {
-            return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var reader = await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            table.Reader = reader;
+            return reader;
         }
         catch (Exception) when (task.IsFaulted || task.IsCanceled)
         {
-            _readers.TryRemove(new KeyValuePair<string, Task<SstReader>>(path, task));
+            _readers.TryRemove(new KeyValuePair<string, Task<SstReader>>(table.Path, task));
             throw;
         }
     }

@@ -98,6 +98,21 @@ internal static class DbKit
         return listener;
     }
 
+    /// <summary>Yields until <paramref name="condition"/> holds (background work finishing); fails after 30 s.</summary>
+    public static async Task EventuallyAsync(Func<bool> condition, string what)
+    {
+        var start = TimeProvider.System.GetTimestamp();
+        while (!condition())
+        {
+            if (TimeProvider.System.GetElapsedTime(start) > TimeSpan.FromSeconds(30))
+            {
+                throw new TimeoutException($"Timed out waiting until {what}.");
+            }
+
+            await Task.Yield();
+        }
+    }
+
     public static string WalPath(ulong id) => new DbPaths(DbPath).WalSstPath(id);
 }
 

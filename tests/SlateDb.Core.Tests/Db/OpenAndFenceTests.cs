@@ -126,5 +126,38 @@ public sealed class OpenAndFenceTests
         await Assert.ThrowsAsync<FencedException>(() => first.PutAsync(K(2), V(2), NoWait));
         await Assert.ThrowsAsync<DbClosedException>(async () => await first.GetAsync(K(1)));
         await Assert.ThrowsAsync<FencedException>(() => first.CloseAsync());
+        await first.DisposeAsync();     // the failure was reported already: disposing does not throw it again
+    }
+
+    [Fact]
+    public async Task The_poll_applies_manifest_changes_made_elsewhere_and_drops_readers_of_removed_ssts()
+    {
+        var store = new InMemoryObjectStore();
+        var time = Clock();
+        var settings = new Settings { ManifestPollInterval = TimeSpan.FromSeconds(1) };
+        await using var db = await OpenAsync(store, settings, time);
+        await db.PutAsync(K(1), V(1), NoWait);
+        await db.FlushAsync(FlushType.MemTable);
+        await db.PutAsync(K(2), V(2), NoWait);
+        await db.FlushAsync(FlushType.MemTable);
+        Assert.Equal(V(1), await db.GetAsync(K(1)));
+        Assert.Equal(V(2), await db.GetAsync(K(2)));
+        Assert.Equal(2, db.Engine.Tables.Count);
+
+        // Another process drops the older L0 SST (as a compaction would, once its rows live elsewhere).
+        await new ManifestStore(store, DbPath).UpdateAsync(latest =>
+        {
+            var next = latest.Manifest.Clone();
+            next.L0.RemoveAt(1);
+            return next;
+        });
+        var polled = db.Engine.State.Current;
+        time.Advance(TimeSpan.FromSeconds(1));
+        await EventuallyAsync(() => !ReferenceEquals(db.Engine.State.Current, polled), "the poll applies the new manifest");
+
+        Assert.Single(db.Engine.State.Current.L0);
+        Assert.Equal(1, db.Engine.Tables.Count);
+        Assert.Null(await db.GetAsync(K(1)));
+        Assert.Equal(V(2), await db.GetAsync(K(2)));
     }
 }
