@@ -34,7 +34,7 @@ internal static class FormatBenchmarkData
 
     public static SstBuildResult Build(Row[] rows, CompressionCodec codec)
     {
-        using var writer = new SstWriter(new SstWriterOptions { Compression = codec });
+        using var writer = new SstWriter(new SstWriterOptions { Compression = codec, ExpectedSizeBytes = rows.Length * 150 });
         foreach (var row in rows)
         {
             writer.Add(row);

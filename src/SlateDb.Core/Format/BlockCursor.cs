@@ -133,20 +133,25 @@ internal sealed class BlockCursor
             throw block.Corrupt($"restart point {_nextRestart} at offset {_nextRestartOffset} falls inside an entry");
         }
 
-        if (!Varint.TryRead(entries, ref p, out var shared) || !Varint.TryRead(entries, ref p, out var unshared)
-            || !Varint.TryRead(entries, ref p, out var valueLength))
+        // Fast path: the three lengths fit one byte each (keys and values under 128 bytes) and the fixed part is in bounds.
+        uint shared, unshared, valueLength;
+        if ((uint)(p + 3 + SstFormat.EntryFixedLength) <= (uint)entries.Length && ((entries[p] | entries[p + 1] | entries[p + 2]) & 0x80) == 0)
+        {
+            shared = entries[p];
+            unshared = entries[p + 1];
+            valueLength = entries[p + 2];
+            p += 3;
+        }
+        else if (!Varint.TryRead(entries, ref p, out shared) || !Varint.TryRead(entries, ref p, out unshared)
+            || !Varint.TryRead(entries, ref p, out valueLength) || p + SstFormat.EntryFixedLength > entries.Length)
         {
             throw block.Corrupt($"the entry at offset {start} has a truncated header");
         }
 
-        if (p + SstFormat.EntryFixedLength > entries.Length)
-        {
-            throw block.Corrupt($"the entry at offset {start} is cut off");
-        }
-
-        var flags = entries[p];
-        var seq = BinaryPrimitives.ReadUInt64LittleEndian(entries[(p + 1)..]);
-        var createTs = BinaryPrimitives.ReadInt64LittleEndian(entries[(p + 1 + sizeof(ulong))..]);
+        var fixedPart = entries.Slice(p, SstFormat.EntryFixedLength);
+        var flags = fixedPart[0];
+        var seq = BinaryPrimitives.ReadUInt64LittleEndian(fixedPart[1..]);
+        var createTs = BinaryPrimitives.ReadInt64LittleEndian(fixedPart[(1 + sizeof(ulong))..]);
         p += SstFormat.EntryFixedLength;
         var expireTs = Row.NoExpiry;
         if ((flags & SstFormat.HasExpireFlag) != 0)
@@ -156,7 +161,7 @@ internal sealed class BlockCursor
                 throw block.Corrupt($"the entry at offset {start} is cut off");
             }
 
-            expireTs = BinaryPrimitives.ReadInt64LittleEndian(entries[p..]);
+            expireTs = BinaryPrimitives.ReadInt64LittleEndian(entries.Slice(p, sizeof(long)));
             p += sizeof(long);
         }
 

@@ -4,7 +4,8 @@ namespace SlateDb.Format;
 
 /// <summary>
 /// A growable byte buffer the SST writer encodes into. Unlike <see cref="ArrayBufferWriter{T}"/> it allows patching
-/// written bytes and hands its array to the caller without a copy (<see cref="WrittenMemory"/>).
+/// written bytes and hands its array to the caller without a copy (<see cref="WrittenMemory"/>). Its array is not
+/// zeroed: only written bytes are ever exposed.
 /// </summary>
 internal sealed class ByteBuffer : IBufferWriter<byte>
 {
@@ -13,7 +14,7 @@ internal sealed class ByteBuffer : IBufferWriter<byte>
 
     public ByteBuffer(int initialCapacity)
     {
-        _array = new byte[Math.Max(initialCapacity, 16)];
+        _array = GC.AllocateUninitializedArray<byte>(Math.Max(initialCapacity, 16));
     }
 
     /// <summary>How many bytes were written.</summary>
@@ -74,6 +75,8 @@ internal sealed class ByteBuffer : IBufferWriter<byte>
         }
 
         var capacity = (int)Math.Min(Array.MaxLength, Math.Max(needed, _array.Length * 2L));
-        Array.Resize(ref _array, capacity);
+        var grown = GC.AllocateUninitializedArray<byte>(capacity);
+        _array.AsSpan(0, _length).CopyTo(grown);
+        _array = grown;
     }
 }

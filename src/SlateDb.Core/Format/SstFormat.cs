@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace SlateDb.Format;
 
 /// <summary>
@@ -49,9 +47,6 @@ internal static class SstFormat
 
     /// <summary>The fixed-width part of an entry: flags, seq and create timestamp.</summary>
     public const int EntryFixedLength = sizeof(byte) + sizeof(ulong) + sizeof(long);
-
-    /// <summary>Reads a little-endian u32.</summary>
-    public static uint ReadUInt32(ReadOnlySpan<byte> source, int offset) => BinaryPrimitives.ReadUInt32LittleEndian(source[offset..]);
 
     /// <summary>A short hex rendering of a key for messages (long keys are cut).</summary>
     public static string FormatKey(ReadOnlySpan<byte> key)

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using SlateDb.Format;
+using SlateDb.Read;
 
 namespace SlateDb.Memtable;
 
@@ -9,12 +10,11 @@ namespace SlateDb.Memtable;
 /// </summary>
 /// <remarks>
 /// <para><b>Storage.</b> Nothing here is a heap object per row. Key and value bytes live in a <see cref="ByteArena"/>.
-/// A node is a run of longs inside large <c>long[]</c> chunks and is named by the int index of its first field
-/// (<see cref="SkipListLayout"/>); its links sit just below that index, level 0 nearest, so the fields and links a
-/// search reads share a cache line or two. Index 0 is never a node and means "no node".</para>
+/// A node is a tower of links in one <see cref="LongArena"/> and a record of fixed fields in another
+/// (<see cref="SkipListLayout"/>), named by an int index; index 0 is never a node and means "no node". Searches walk
+/// the towers, which are small and dense, so the part of the list every search touches stays in cache longer.</para>
 /// <para><b>Fat links.</b> A link is one long: the successor's index and the first four bytes of its key. A search
-/// decides most steps from the link alone and loads a node only when it moves onto it (or when those four bytes tie),
-/// which roughly halves the cache misses of a search in a large table.</para>
+/// decides most steps from the link alone and reads a node's fields only when those four bytes tie.</para>
 /// <para><b>Publication.</b> The writer fills in a node completely (fields, key and value bytes, its own links copied
 /// from its predecessors) with plain writes, then links it in bottom-up, each link with a
 /// <see cref="Volatile.Write(ref long, long)"/> (a release). Readers follow links with
@@ -35,16 +35,11 @@ internal sealed class SkipList
     /// <summary>The tallest a node can be. With a branching factor of 2, enough for hundreds of millions of rows.</summary>
     public const int MaxHeight = 28;
 
-    private const int ChunkShift = 16;
-    private const int ChunkLongs = 1 << ChunkShift;
-    private const int ChunkMask = ChunkLongs - 1;
-
     private readonly ByteArena _arena;
     private readonly int[] _splice = new int[MaxHeight];
     private readonly int _head;
-    private long[][] _chunks;
-    private int _chunkCount;
-    private int _offset;
+    private LongArena _towers;
+    private LongArena _fields;
     private int _height = 1;
     private int _lastInserted;
     private ulong _randomState;
@@ -53,18 +48,18 @@ internal sealed class SkipList
     public SkipList(int chunkSizeBytes, ulong seed = 0x9E3779B97F4A7C15UL)
     {
         _arena = new ByteArena(chunkSizeBytes);
-        _chunks = [new long[ChunkLongs]];
-        _chunkCount = 1;
+        _towers = new LongArena();
+        _fields = new LongArena();
         _randomState = seed == 0 ? 1 : seed;
 
         // The head: full height, no key; its links start out null.
-        _head = AllocateNode(MaxHeight);
-        Slot(_head + SkipListLayout.Meta) = SkipListLayout.PackMeta(RowKind.Put, MaxHeight);
+        _head = AllocateNode(MaxHeight, out var fields);
+        _fields.Slot(fields + SkipListLayout.Meta) = SkipListLayout.PackMeta(RowKind.Put, MaxHeight);
         Array.Fill(_splice, _head);
     }
 
     /// <summary>The bytes the list holds in memory: arena chunks and node chunks.</summary>
-    public long AllocatedBytes => _arena.AllocatedBytes + ((long)Volatile.Read(ref _chunkCount) * ChunkLongs * sizeof(long));
+    public long AllocatedBytes => _arena.AllocatedBytes + _towers.AllocatedBytes + _fields.AllocatedBytes;
 
     /// <summary>
     /// Inserts a copy of <paramref name="row"/>. Writer only. Returns false, changing nothing, when a row with the
@@ -73,7 +68,7 @@ internal sealed class SkipList
     public bool Insert(in Row row)
     {
         var key = row.Key.Span;
-        var prefix = SkipListLayout.KeyPrefix(key);
+        var prefix = RowOrder.KeyPrefix(key);
         Span<int> prev = stackalloc int[MaxHeight];
         var height = _height;
 
@@ -100,25 +95,26 @@ internal sealed class SkipList
         key.CopyTo(data);
         value.CopyTo(data[key.Length..]);
 
-        var node = AllocateNode(nodeHeight);
-        Slot(node + SkipListLayout.Prefix) = (long)prefix;
-        Slot(node + SkipListLayout.Seq) = (long)row.Seq;
-        Slot(node + SkipListLayout.Data) = SkipListLayout.Pack(dataChunk, dataOffset);
-        Slot(node + SkipListLayout.Lengths) = SkipListLayout.Pack(key.Length, value.Length);
-        Slot(node + SkipListLayout.CreateTs) = row.CreateTs;
-        Slot(node + SkipListLayout.ExpireTs) = row.ExpireTs;
-        Slot(node + SkipListLayout.Meta) = SkipListLayout.PackMeta(row.Kind, nodeHeight);
+        var node = AllocateNode(nodeHeight, out var fields);
+        var f = _fields.Record(fields, SkipListLayout.FieldCount);
+        f[SkipListLayout.Prefix] = (long)prefix;
+        f[SkipListLayout.Seq] = (long)row.Seq;
+        f[SkipListLayout.Data] = SkipListLayout.Pack(dataChunk, dataOffset);
+        f[SkipListLayout.Lengths] = SkipListLayout.Pack(key.Length, value.Length);
+        f[SkipListLayout.CreateTs] = row.CreateTs;
+        f[SkipListLayout.ExpireTs] = row.ExpireTs;
+        f[SkipListLayout.Meta] = SkipListLayout.PackMeta(row.Kind, nodeHeight);
         for (var level = 0; level < nodeHeight; level++)
         {
             // Plain writes: the node is not reachable yet.
-            Slot(SkipListLayout.LinkSlot(node, level)) = Link(prev[level], level);
+            _towers.Slot(SkipListLayout.LinkSlot(node, level)) = Link(prev[level], level);
         }
 
         // Publish bottom-up; each release write also publishes everything written before it.
         var link = SkipListLayout.MakeLink(node, prefix);
         for (var level = 0; level < nodeHeight; level++)
         {
-            Volatile.Write(ref Slot(SkipListLayout.LinkSlot(prev[level], level)), link);
+            Volatile.Write(ref _towers.Slot(SkipListLayout.LinkSlot(prev[level], level)), link);
         }
 
         if (nodeHeight > height)
@@ -134,7 +130,7 @@ internal sealed class SkipList
     /// <summary>The first node at or after (key, seq) in list order; 0 when there is none.</summary>
     public int FindGreaterOrEqual(ReadOnlySpan<byte> key, ulong seq)
     {
-        var prefix = SkipListLayout.KeyPrefix(key);
+        var prefix = RowOrder.KeyPrefix(key);
         var x = _head;
         for (var level = Volatile.Read(ref _height) - 1; level > 0; level--)
         {
@@ -155,28 +151,24 @@ internal sealed class SkipList
     /// <summary>The row stored at <paramref name="node"/>, its key and value pointing into the arena.</summary>
     public Row GetRow(int node)
     {
-        var data = Slot(node + SkipListLayout.Data);
-        var lengths = Slot(node + SkipListLayout.Lengths);
+        var f = Fields(node);
+        var data = f[SkipListLayout.Data];
+        var lengths = f[SkipListLayout.Lengths];
         var chunk = _arena.Chunk(SkipListLayout.High(data));
         var offset = SkipListLayout.Low(data);
         var keyLength = SkipListLayout.High(lengths);
         return new Row(
             new ReadOnlyMemory<byte>(chunk, offset, keyLength),
-            (ulong)Slot(node + SkipListLayout.Seq),
-            SkipListLayout.MetaKind(Slot(node + SkipListLayout.Meta)),
+            (ulong)f[SkipListLayout.Seq],
+            SkipListLayout.MetaKind(f[SkipListLayout.Meta]),
             new ReadOnlyMemory<byte>(chunk, offset + keyLength, SkipListLayout.Low(lengths)),
-            Slot(node + SkipListLayout.CreateTs),
-            Slot(node + SkipListLayout.ExpireTs));
+            f[SkipListLayout.CreateTs],
+            f[SkipListLayout.ExpireTs]);
     }
 
     /// <summary>The key stored at <paramref name="node"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ReadOnlySpan<byte> GetKey(int node)
-    {
-        var data = Slot(node + SkipListLayout.Data);
-        var keyLength = SkipListLayout.High(Slot(node + SkipListLayout.Lengths));
-        return _arena.Chunk(SkipListLayout.High(data)).AsSpan(SkipListLayout.Low(data), keyLength);
-    }
+    public ReadOnlySpan<byte> GetKey(int node) => KeyOf(Fields(node));
 
     // Moves right along `level` from x while the next node sorts before (key, seq); returns the last node before it.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -211,13 +203,14 @@ internal sealed class SkipList
     // (node key, node seq) compared with (key, seq): key ascending, then seq descending.
     private int Compare(int node, ReadOnlySpan<byte> key, ulong prefix, ulong seq)
     {
-        var nodePrefix = (ulong)Slot(node + SkipListLayout.Prefix);
+        var f = Fields(node);
+        var nodePrefix = (ulong)f[SkipListLayout.Prefix];
         if (nodePrefix != prefix)
         {
             return nodePrefix < prefix ? -1 : 1;
         }
 
-        var nodeKey = GetKey(node);
+        var nodeKey = KeyOf(f);
         var c = nodeKey.Length >= sizeof(ulong) && key.Length >= sizeof(ulong)
             ? nodeKey[sizeof(ulong)..].SequenceCompareTo(key[sizeof(ulong)..])
             : nodeKey.SequenceCompareTo(key);
@@ -226,8 +219,16 @@ internal sealed class SkipList
             return c;
         }
 
-        var nodeSeq = (ulong)Slot(node + SkipListLayout.Seq);
+        var nodeSeq = (ulong)f[SkipListLayout.Seq];
         return nodeSeq == seq ? 0 : nodeSeq > seq ? -1 : 1;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ReadOnlySpan<byte> KeyOf(Span<long> fields)
+    {
+        var data = fields[SkipListLayout.Data];
+        var keyLength = SkipListLayout.High(fields[SkipListLayout.Lengths]);
+        return _arena.Chunk(SkipListLayout.High(data)).AsSpan(SkipListLayout.Low(data), keyLength);
     }
 
     // Writer only: the predecessors of (key, seq) at every level below height.
@@ -263,7 +264,7 @@ internal sealed class SkipList
 
         // Nothing lies between the last row and this one: at the levels the last node has, it is the predecessor;
         // above, its own predecessors are.
-        var lastHeight = SkipListLayout.MetaHeight(Slot(last + SkipListLayout.Meta));
+        var lastHeight = SkipListLayout.MetaHeight(Fields(last)[SkipListLayout.Meta]);
         for (var level = 0; level < height; level++)
         {
             prev[level] = level < lastHeight ? last : _splice[level];
@@ -272,27 +273,20 @@ internal sealed class SkipList
         return true;
     }
 
+    // The field record of `node`.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ref long Slot(int index) => ref _chunks[index >> ChunkShift][index & ChunkMask];
+    private Span<long> Fields(int node) => _fields.Record((int)_towers.Slot(SkipListLayout.FieldsSlot(node)), SkipListLayout.FieldCount);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private long Link(int node, int level) => Volatile.Read(ref Slot(SkipListLayout.LinkSlot(node, level)));
+    private long Link(int node, int level) => Volatile.Read(ref _towers.Slot(SkipListLayout.LinkSlot(node, level)));
 
-    // Reserves a node of `height` links, contiguous inside one chunk; returns its index (that of its first field).
-    private int AllocateNode(int height)
+    // Reserves a tower of `height` links and a field record; returns the node index.
+    private int AllocateNode(int height, out int fields)
     {
-        var length = height + SkipListLayout.FieldCount;
-        if (_offset + length > ChunkLongs)
-        {
-            var chunks = ChunkDirectory.EnsureRoom(ref _chunks, _chunkCount);
-            chunks[_chunkCount] = new long[ChunkLongs];
-            Volatile.Write(ref _chunkCount, _chunkCount + 1);
-            _offset = 0;
-        }
-
-        var index = ((_chunkCount - 1) << ChunkShift) | (_offset + height);
-        _offset += length;
-        return index;
+        fields = _fields.Allocate(SkipListLayout.FieldCount);
+        var tower = _towers.Allocate(height + 1);
+        _towers.Slot(tower) = fields;
+        return tower + 1;
     }
 
     // Height h with probability (1/2)^h, from a xorshift64* stream (deterministic per seed).

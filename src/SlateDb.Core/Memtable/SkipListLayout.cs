@@ -1,26 +1,27 @@
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using SlateDb.Format;
 
 namespace SlateDb.Memtable;
 
 /// <summary>
-/// How a <see cref="SkipList"/> node is laid out in its <c>long[]</c> chunk, and how links and packed fields are
-/// encoded.
+/// How a <see cref="SkipList"/> node is laid out in its two <see cref="LongArena"/>s, and how links and packed fields
+/// are encoded.
 /// </summary>
 /// <remarks>
-/// A node of height h takes h + <see cref="FieldCount"/> longs: its links for levels h-1 down to 0, then its fields.
-/// The node's index is that of its first field (<see cref="Prefix"/>); the link at level L is at index - 1 - L.
+/// A node is a <b>tower</b> in the tower arena and a <b>field record</b> in the field arena. The node's index is that
+/// of its level-0 link; the slot before it holds the index of its field record:
 /// <code>
-///   [link h-1] … [link 1] [link 0] | [prefix] [seq] [data] [lengths] [create ts] [expire ts] [meta]
-///                                    ^ node index
+///   towers: [fields index] [link 0] [link 1] … [link h-1]       fields: [prefix] [seq] [data] [lengths] [create ts] [expire ts] [meta]
+///                          ^ node index
 /// </code>
-/// A link is <c>(successor index &lt;&lt; 32) | first four key bytes of the successor</c>; 0 is the null link.
-/// Fields are written once before the node is published; links are read and written as whole longs.
+/// A link is <c>(successor index &lt;&lt; 32) | first four key bytes of the successor</c>; 0 is the null link (no
+/// node has index 0). A search walks towers only, which are small and dense (about 24 bytes a node), and touches a
+/// field record only when four key bytes tie. Fields are written once before the node is published; links are read
+/// and written as whole longs.
 /// </remarks>
 internal static class SkipListLayout
 {
-    /// <summary>The number of field slots after the links.</summary>
+    /// <summary>The number of slots in a field record.</summary>
     public const int FieldCount = 7;
 
     /// <summary>The first 8 key bytes, big-endian, zero-padded.</summary>
@@ -44,9 +45,13 @@ internal static class SkipListLayout
     /// <summary>Row kind (low byte) and height (next byte).</summary>
     public const int Meta = 6;
 
-    /// <summary>The slot of the link of <paramref name="node"/> at <paramref name="level"/>.</summary>
+    /// <summary>The tower slot of the link of <paramref name="node"/> at <paramref name="level"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int LinkSlot(int node, int level) => node - 1 - level;
+    public static int LinkSlot(int node, int level) => node + level;
+
+    /// <summary>The tower slot holding the index of the field record of <paramref name="node"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int FieldsSlot(int node) => node - 1;
 
     /// <summary>A link to <paramref name="node"/>, whose key starts with <paramref name="keyPrefix"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -63,24 +68,6 @@ internal static class SkipListLayout
     /// <summary>The first four bytes of a key from its 8-byte prefix.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint Prefix32(ulong keyPrefix) => (uint)(keyPrefix >> 32);
-
-    /// <summary>
-    /// The first 8 bytes of <paramref name="key"/> as a big-endian number, zero-padded. Comparing two such numbers
-    /// orders keys as their bytes do whenever the numbers differ (a shorter key pads with zeros, which sort first).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong KeyPrefix(ReadOnlySpan<byte> key)
-    {
-        if (key.Length >= sizeof(ulong))
-        {
-            return BinaryPrimitives.ReadUInt64BigEndian(key);
-        }
-
-        Span<byte> padded = stackalloc byte[sizeof(ulong)];
-        padded.Clear();
-        key.CopyTo(padded);
-        return BinaryPrimitives.ReadUInt64BigEndian(padded);
-    }
 
     /// <summary>Two non-negative ints in one long.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -12,10 +12,11 @@ namespace SlateDb.Read;
 /// then sorted runs). When two sources hold the same (key, seq), the row of the <b>earlier</b> source wins and the
 /// other is skipped; a (key, seq) pair is yielded at most once in every mode.</para>
 /// <para><b>Outline.</b> A binary min-heap of source indices, ordered by each source's current row (key, then seq
-/// descending, then source index), picks the next row. The row yielded last stays at the heap top and its source is
-/// advanced lazily, on the next move. The last yielded key is copied into a reusable buffer (a source's memory may
-/// change when it moves) so that older versions of it can be recognised and skipped. Rows with a seq above
-/// <see cref="MergeOptions.MaxSeq"/> are skipped before they can claim a key.</para>
+/// descending, then source index), picks the next row; a cached 8-byte key prefix per source settles most
+/// comparisons. The row yielded last stays at the heap top and its source is advanced lazily, on the next move. The
+/// last yielded key is copied into a reusable buffer (a source's memory may change when it moves) so that older
+/// versions of it can be recognised and skipped. Rows with a seq above <see cref="MergeOptions.MaxSeq"/> are skipped
+/// before they can claim a key.</para>
 /// <para><b>Cost.</b> No allocation per row. Sources whose calls complete synchronously keep the whole merge
 /// synchronous; the first source call that does not complete moves the rest of that move onto an async path.</para>
 /// <para>The yielded row points into its source's memory: valid until the next move, as for every
@@ -25,6 +26,7 @@ internal sealed class MergeIterator : IRowIterator
 {
     private readonly IRowIterator[] _sources;
     private readonly Row[] _rows;
+    private readonly ulong[] _prefixes;
     private readonly int[] _heap;
     private readonly ulong _maxSeq;
     private readonly bool _newestOnly;
@@ -36,6 +38,7 @@ internal sealed class MergeIterator : IRowIterator
     private bool _advanceTop;
     private byte[] _lastKey = new byte[64];
     private int _lastKeyLength;
+    private ulong _lastPrefix;
     private ulong _lastSeq;
     private bool _hasLast;
     private Row _current;
@@ -53,6 +56,7 @@ internal sealed class MergeIterator : IRowIterator
         }
 
         _rows = new Row[_sources.Length];
+        _prefixes = new ulong[_sources.Length];
         _heap = new int[_sources.Length];
         _maxSeq = options.MaxSeq;
         _newestOnly = options.NewestOnly;
@@ -205,7 +209,7 @@ internal sealed class MergeIterator : IRowIterator
             var source = _primeNext++;
             if (moved)
             {
-                _rows[source] = _sources[source].Current;
+                Load(source);
                 Push(source);
             }
 
@@ -215,8 +219,7 @@ internal sealed class MergeIterator : IRowIterator
         _advanceTop = false;
         if (moved)
         {
-            var top = _heap[0];
-            _rows[top] = _sources[top].Current;
+            Load(_heap[0]);
         }
         else
         {
@@ -230,14 +233,16 @@ internal sealed class MergeIterator : IRowIterator
     // is to be skipped.
     private bool TryYieldTop()
     {
-        ref readonly var row = ref _rows[_heap[0]];
+        var top = _heap[0];
+        ref readonly var row = ref _rows[top];
         if (row.Seq > _maxSeq)
         {
             return false;
         }
 
         var key = row.Key.Span;
-        if (_hasLast && key.SequenceEqual(_lastKey.AsSpan(0, _lastKeyLength)))
+        var prefix = _prefixes[top];
+        if (_hasLast && prefix == _lastPrefix && key.SequenceEqual(_lastKey.AsSpan(0, _lastKeyLength)))
         {
             // An older version of the key just yielded (or hidden), or the same (key, seq) from a later source.
             if (_newestOnly || row.Seq == _lastSeq)
@@ -247,7 +252,7 @@ internal sealed class MergeIterator : IRowIterator
         }
         else
         {
-            RememberKey(key);
+            RememberKey(key, prefix);
         }
 
         _lastSeq = row.Seq;
@@ -271,8 +276,17 @@ internal sealed class MergeIterator : IRowIterator
         return true;
     }
 
-    private void RememberKey(ReadOnlySpan<byte> key)
+    // Caches a source's current row, and its key prefix, which decides most heap comparisons on its own.
+    private void Load(int source)
     {
+        ref var row = ref _rows[source];
+        row = _sources[source].Current;
+        _prefixes[source] = RowOrder.KeyPrefix(row.Key.Span);
+    }
+
+    private void RememberKey(ReadOnlySpan<byte> key, ulong prefix)
+    {
+        _lastPrefix = prefix;
         if (key.Length > _lastKey.Length)
         {
             _lastKey = new byte[Math.Max(key.Length, _lastKey.Length * 2)];
@@ -287,6 +301,13 @@ internal sealed class MergeIterator : IRowIterator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Precedes(int a, int b)
     {
+        var pa = _prefixes[a];
+        var pb = _prefixes[b];
+        if (pa != pb)
+        {
+            return pa < pb;
+        }
+
         ref readonly var ra = ref _rows[a];
         ref readonly var rb = ref _rows[b];
         var c = ra.Key.Span.SequenceCompareTo(rb.Key.Span);

@@ -77,6 +77,93 @@ public class SstCorruptionTests
         }
     }
 
+    /// <summary>
+    /// Damages a byte and then repairs the checksum of the block (or footer) holding it, so the damage reaches the
+    /// decoders: they must bounds-check every length and raise only <see cref="CorruptionException"/>.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public async Task DecodersNeverTrustLengths(CompressionCodec codec, bool wal)
+    {
+        var kind = wal ? SstKind.Wal : SstKind.Compacted;
+        var rows = SampleRows(kind);
+        var original = Build(rows, new SstWriterOptions { BlockSize = 256, Compression = codec, MinFilterKeys = 1, Kind = kind }).Data.ToArray();
+        var pristine = SstReader.Open(original, "pristine.sst");
+        var regions = StoredRegions(original, pristine);
+        var outcomes = new Dictionary<string, int>();
+        foreach (var (start, end) in regions)
+        {
+            for (var position = start; position < end - sizeof(uint); position++)
+            {
+                foreach (var pattern in new byte[] { 0xFF, 0x01, 0x80, 0x7F, 0x40 })
+                {
+                    var corrupt = (byte[])original.Clone();
+                    corrupt[position] ^= pattern;
+                    var crc = Infrastructure.Crc32C.Compute(corrupt.AsSpan(start, end - start - sizeof(uint)));
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(corrupt.AsSpan(end - sizeof(uint)), crc);
+                    var outcome = await ReadEverythingAsync(corrupt, rows, $"byte {position} XOR 0x{pattern:x2} with a repaired checksum ({codec}, {kind})");
+                    outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+                }
+            }
+        }
+
+        Assert.True(outcomes.GetValueOrDefault("corrupt") > 0, string.Join(", ", outcomes));
+    }
+
+    // The [start, end) of every checksummed structure: data blocks, filter, index, properties and the footer.
+    private static List<(int Start, int End)> StoredRegions(byte[] data, SstReader reader)
+    {
+        var regions = new List<(int, int)>();
+        for (var i = 0; i < reader.BlockCount; i++)
+        {
+            regions.Add(((int)reader.Index.BlockOffset(i), (int)reader.Index.BlockOffset(i) + reader.Index.BlockLength(i)));
+        }
+
+        var footer = SstFooter.Read(data.AsSpan(data.Length - SstFormat.FooterLength), data.Length, "x");
+        if (footer.FilterLength > 0)
+        {
+            regions.Add(((int)footer.FilterOffset, (int)footer.FilterOffset + footer.FilterLength));
+        }
+
+        regions.Add(((int)footer.IndexOffset, (int)footer.IndexOffset + footer.IndexLength));
+        regions.Add(((int)footer.PropertiesOffset, (int)footer.PropertiesOffset + footer.PropertiesLength));
+        regions.Add((data.Length - SstFormat.FooterLength, data.Length));
+        return regions;
+    }
+
+    private static async Task<string> ReadEverythingAsync(byte[] data, List<Row> rows, string what)
+    {
+        try
+        {
+            var reader = SstReader.Open(data, "fuzz.sst");
+            await ReadAllAsync(reader);
+            await ReadAllAsync(reader, KeyRange.Between(NumberKey(5), NumberKey(30)));
+            if (reader.Info.Kind == SstKind.Compacted)
+            {
+                foreach (var row in rows.Take(12))
+                {
+                    await reader.GetAsync(row.Key, ulong.MaxValue);
+                    reader.MightContain(row.Key.Span);
+                }
+
+                var iterator = reader.CreateIterator(KeyRange.All);
+                await iterator.SeekAsync(NumberKey(20));
+                await iterator.MoveNextAsync();
+            }
+
+            await reader.VerifyAsync();
+            return "read";
+        }
+        catch (CorruptionException)
+        {
+            return "corrupt";
+        }
+        catch (Exception e)
+        {
+            throw new Xunit.Sdk.XunitException($"{what}: {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
+        }
+    }
+
     [Fact]
     public async Task VerifyNamesTheDamagedBlock()
     {

@@ -138,6 +138,27 @@ public class MergeIteratorTests
     }
 
     [Fact]
+    public async Task Keys_equal_in_their_first_eight_bytes_or_differing_by_trailing_zeros_are_ordered_by_all_bytes()
+    {
+        // The heap settles comparisons by a zero-padded 8-byte prefix when it can; these keys defeat it.
+        byte[][] keys =
+        [
+            [0x61], [0x61, 0], [0x61, 0, 0, 0, 0, 0, 0, 0], [0x61, 0, 0, 0, 0, 0, 0, 0, 0],
+            Bytes("prefix12-A"), Bytes("prefix12-B"), Bytes("prefix12-B0"), Bytes("prefix12"),
+        ];
+        var sources = new List<Row>[] { [], [], [] };
+        for (var i = 0; i < keys.Length; i++)
+        {
+            sources[(i * 2) % 3].Add(Put(keys[i], (ulong)i + 1, [(byte)i]));
+        }
+
+        var merge = new MergeIterator(sources.Select(rows => (IRowIterator)ArrayRowIterator.FromUnsorted(rows)).ToList());
+        var actual = (await DrainAsync(merge)).Select(r => r.Key.ToArray()).ToList();
+        var expected = keys.OrderBy(k => k, Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b))).ToList();
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
     public async Task Dispose_disposes_every_source_once_even_when_one_fails()
     {
         var ok = new DisposeTrackingIterator();
