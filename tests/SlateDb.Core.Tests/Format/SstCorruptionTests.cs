@@ -99,7 +99,7 @@ public class SstCorruptionTests
                 {
                     var corrupt = (byte[])original.Clone();
                     corrupt[position] ^= pattern;
-                    var crc = Infrastructure.Crc32C.Compute(corrupt.AsSpan(start, end - start - sizeof(uint)));
+                    var crc = SlateDb.Infrastructure.Crc32C.Compute(corrupt.AsSpan(start, end - start - sizeof(uint)));
                     System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(corrupt.AsSpan(end - sizeof(uint)), crc);
                     var outcome = await ReadEverythingAsync(corrupt, rows, $"byte {position} XOR 0x{pattern:x2} with a repaired checksum ({codec}, {kind})");
                     outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
