@@ -45,6 +45,7 @@ internal sealed class DbEngine
     private Task _poller = Task.CompletedTask;
     private Task? _closeTask;
     private int _failing;
+    private ulong _appliedManifestId;
 
     public DbEngine(EngineServices services, DbPaths paths, IObjectStore mainStore, IObjectStore walStore, FenceableManifest manifest)
     {
@@ -300,7 +301,7 @@ internal sealed class DbEngine
         try
         {
             var written = await _manifest.UpdateAsync(mutate, cancellationToken).ConfigureAwait(false);
-            ApplyManifest(written.Manifest, published);
+            ApplyManifest(written, published);
             return written;
         }
         finally
@@ -309,10 +310,18 @@ internal sealed class DbEngine
         }
     }
 
-    private void ApplyManifest(ManifestData manifest, ImmutableMemtable? published)
+    // Called under the manifest lock. Views of SSTs that stay keep their open readers.
+    private void ApplyManifest(VersionedManifest version, ImmutableMemtable? published)
     {
-        var l0 = ManifestViews.L0(manifest, _paths);
-        var runs = ManifestViews.SortedRuns(manifest, _paths);
+        if (published is null && version.Id == _appliedManifestId)
+        {
+            return;
+        }
+
+        _appliedManifestId = version.Id;
+        var known = ManifestViews.ByPath(State.Current);
+        var l0 = ManifestViews.L0(version.Manifest, _paths, known);
+        var runs = ManifestViews.SortedRuns(version.Manifest, _paths, known);
         State.Update(s => (published is null ? s : s.WithoutImmutable(published)) with { L0 = l0, SortedRuns = runs });
         Tables.Retain(ManifestViews.Paths(l0, runs));
     }
@@ -330,7 +339,7 @@ internal sealed class DbEngine
                 try
                 {
                     var latest = await _manifest.RefreshAsync(_stop.Token).ConfigureAwait(false);
-                    ApplyManifest(latest.Manifest, null);
+                    ApplyManifest(latest, null);
                 }
                 catch (FencedException e)
                 {

@@ -23,10 +23,10 @@ internal static class ManifestViews
         MaxSeq = info.MaxSeq,
     };
 
-    /// <summary>The L0 SSTs of <paramref name="manifest"/>, newest first.</summary>
-    public static TableView[] L0(ManifestData manifest, DbPaths paths)
+    /// <summary>The L0 SSTs of <paramref name="manifest"/>, newest first; views in <paramref name="known"/> are reused.</summary>
+    public static TableView[] L0(ManifestData manifest, DbPaths paths, IReadOnlyDictionary<string, TableView>? known = null)
     {
-        var resolver = new PathResolver(manifest, paths);
+        var resolver = new PathResolver(manifest, paths, known);
         var views = new TableView[manifest.L0.Count];
         for (var i = 0; i < views.Length; i++)
         {
@@ -36,10 +36,10 @@ internal static class ManifestViews
         return views;
     }
 
-    /// <summary>The sorted runs of <paramref name="manifest"/>, newest first.</summary>
-    public static SortedRunView[] SortedRuns(ManifestData manifest, DbPaths paths)
+    /// <summary>The sorted runs of <paramref name="manifest"/>, newest first; views in <paramref name="known"/> are reused.</summary>
+    public static SortedRunView[] SortedRuns(ManifestData manifest, DbPaths paths, IReadOnlyDictionary<string, TableView>? known = null)
     {
-        var resolver = new PathResolver(manifest, paths);
+        var resolver = new PathResolver(manifest, paths, known);
         var runs = new SortedRunView[manifest.SortedRuns.Count];
         for (var i = 0; i < runs.Length; i++)
         {
@@ -54,6 +54,26 @@ internal static class ManifestViews
         }
 
         return runs;
+    }
+
+    /// <summary>The SST views of <paramref name="state"/> by object path.</summary>
+    public static Dictionary<string, TableView> ByPath(DbState state)
+    {
+        var views = new Dictionary<string, TableView>(StringComparer.Ordinal);
+        foreach (var table in state.L0)
+        {
+            views[table.Path] = table;
+        }
+
+        foreach (var run in state.SortedRuns)
+        {
+            foreach (var table in run.Tables)
+            {
+                views[table.Path] = table;
+            }
+        }
+
+        return views;
     }
 
     /// <summary>The object paths of the given SSTs.</summary>
@@ -80,11 +100,13 @@ internal static class ManifestViews
     private readonly struct PathResolver
     {
         private readonly DbPaths _paths;
+        private readonly IReadOnlyDictionary<string, TableView>? _known;
         private readonly Dictionary<Ulid, DbPaths>? _external;
 
-        public PathResolver(ManifestData manifest, DbPaths paths)
+        public PathResolver(ManifestData manifest, DbPaths paths, IReadOnlyDictionary<string, TableView>? known)
         {
             _paths = paths;
+            _known = known;
             _external = null;
             foreach (var db in manifest.ExternalDbs)
             {
@@ -100,7 +122,10 @@ internal static class ManifestViews
         {
             var id = handle.Id.ToUlid();
             var owner = _external is not null && _external.TryGetValue(id, out var external) ? external : _paths;
-            return new TableView(id.ToString(), owner.CompactedSstPath(id), handle.FirstKey.Memory, handle.LastKey.Memory, (long)handle.Size);
+            var path = owner.CompactedSstPath(id);
+            return _known is not null && _known.TryGetValue(path, out var view)
+                ? view
+                : new TableView(id.ToString(), path, handle.FirstKey.Memory, handle.LastKey.Memory, (long)handle.Size);
         }
     }
 }
