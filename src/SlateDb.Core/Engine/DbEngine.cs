@@ -279,7 +279,12 @@ internal sealed class DbEngine
         var written = await UpdateManifestAsync(
             m =>
             {
-                m.L0.Insert(0, handle);
+                // A retried update whose earlier attempt landed sees its own handle already listed.
+                if (!m.L0.Any(h => h.Id.Equals(handle.Id)))
+                {
+                    m.L0.Insert(0, handle);
+                }
+
                 m.ReplayAfterWalId = Math.Max(m.ReplayAfterWalId, memtable.LastWalId);
                 m.NextWalSstId = Math.Max(m.NextWalSstId, nextWal);
                 m.LastL0Seq = Math.Max(m.LastL0Seq, memtable.MaxSeq);

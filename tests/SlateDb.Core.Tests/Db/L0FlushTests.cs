@@ -36,6 +36,27 @@ public sealed class L0FlushTests
     }
 
     [Fact]
+    public async Task A_publish_retried_after_its_write_landed_lists_the_sst_once()
+    {
+        var store = new InMemoryObjectStore();
+        await using var db = await OpenAsync(store);
+        await db.PutAsync(K(1), V(1), NoWait);
+        var before = await LatestManifestAsync(store);
+
+        // A GC boundary at the id the publish will write makes that write count as a conflict after it landed:
+        // the update retries on the latest manifest, which already lists the SST.
+        var boundary = System.Text.Encoding.ASCII.GetBytes((before.Id + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await store.PutAsync(new DbPaths(DbPath).ManifestGcBoundaryPath, boundary, PutMode.Overwrite);
+        await db.FlushAsync(FlushType.MemTable);
+
+        var after = await LatestManifestAsync(store);
+        Assert.True(after.Id >= before.Id + 2, $"The publish should have been retried past the boundary (latest {after.Id}).");
+        var sst = Assert.Single(after.Manifest.L0);
+        Assert.Equal(V(1), await db.GetAsync(K(1)));
+        Assert.Equal(1UL, sst.RowCount);
+    }
+
+    [Fact]
     public async Task L0_ssts_are_listed_newest_first_and_read_newest_first()
     {
         var store = new InMemoryObjectStore();
