@@ -13,8 +13,11 @@ namespace SlateDb.Memtable;
 /// A node is a tower of links in one <see cref="LongArena"/> and a record of fixed fields in another
 /// (<see cref="SkipListLayout"/>), named by an int index; index 0 is never a node and means "no node". Searches walk
 /// the towers, which are small and dense, so the part of the list every search touches stays in cache longer.</para>
-/// <para><b>Fat links.</b> A link is one long: the successor's index and the first four bytes of its key. A search
-/// decides most steps from the link alone and reads a node's fields only when those four bytes tie.</para>
+/// <para><b>Fat links, keyed towers.</b> A link is one long: the successor's index and the first four bytes of its
+/// key. A search decides most steps from the link alone. When those four bytes tie, it compares against the first
+/// 16 key bytes and the key length kept in the successor's tower header, a cache line the search reads next anyway
+/// if it moves on; only keys that tie on 16 bytes (longer keys, or equal keys needing the seq) read the key bytes or
+/// the field record.</para>
 /// <para><b>Publication.</b> The writer fills in a node completely (fields, key and value bytes, its own links copied
 /// from its predecessors) with plain writes, then links it in bottom-up, each link with a
 /// <see cref="Volatile.Write(ref long, long)"/> (a release). Readers follow links with
@@ -69,16 +72,17 @@ internal sealed class SkipList
     {
         var key = row.Key.Span;
         var prefix = RowOrder.KeyPrefix(key);
+        var prefix2 = KeyPrefix2(key);
         Span<int> prev = stackalloc int[MaxHeight];
         var height = _height;
 
-        if (!TryUseSplice(key, prefix, row.Seq, prev, height))
+        if (!TryUseSplice(key, prefix, prefix2, row.Seq, prev, height))
         {
-            FindPredecessors(key, prefix, row.Seq, prev, height);
+            FindPredecessors(key, prefix, prefix2, row.Seq, prev, height);
             var successor = Link(prev[0], 0);
             if (successor != 0
                 && SkipListLayout.LinkPrefix(successor) == SkipListLayout.Prefix32(prefix)
-                && Compare(SkipListLayout.LinkTarget(successor), key, prefix, row.Seq) == 0)
+                && Compare(SkipListLayout.LinkTarget(successor), key, prefix, prefix2, row.Seq) == 0)
             {
                 return false;
             }
@@ -96,8 +100,11 @@ internal sealed class SkipList
         value.CopyTo(data[key.Length..]);
 
         var node = AllocateNode(nodeHeight, out var fields);
+        var header = _towers.Record(SkipListLayout.KeySlot(node), SkipListLayout.TowerHeader);
+        header[0] = (long)prefix;
+        header[1] = (long)prefix2;
+        header[2] = SkipListLayout.Pack(key.Length, fields);
         var f = _fields.Record(fields, SkipListLayout.FieldCount);
-        f[SkipListLayout.Prefix] = (long)prefix;
         f[SkipListLayout.Seq] = (long)row.Seq;
         f[SkipListLayout.Data] = SkipListLayout.Pack(dataChunk, dataOffset);
         f[SkipListLayout.Lengths] = SkipListLayout.Pack(key.Length, value.Length);
@@ -131,13 +138,14 @@ internal sealed class SkipList
     public int FindGreaterOrEqual(ReadOnlySpan<byte> key, ulong seq)
     {
         var prefix = RowOrder.KeyPrefix(key);
+        var prefix2 = KeyPrefix2(key);
         var x = _head;
         for (var level = Volatile.Read(ref _height) - 1; level > 0; level--)
         {
-            x = WalkLevel(x, level, key, prefix, seq);
+            x = WalkLevel(x, level, key, prefix, prefix2, seq);
         }
 
-        x = WalkLevel(x, 0, key, prefix, seq);
+        x = WalkLevel(x, 0, key, prefix, prefix2, seq);
         return SkipListLayout.LinkTarget(Link(x, 0));
     }
 
@@ -172,7 +180,7 @@ internal sealed class SkipList
 
     // Moves right along `level` from x while the next node sorts before (key, seq); returns the last node before it.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int WalkLevel(int x, int level, ReadOnlySpan<byte> key, ulong prefix, ulong seq)
+    private int WalkLevel(int x, int level, ReadOnlySpan<byte> key, ulong prefix, ulong prefix2, ulong seq)
     {
         var prefix32 = SkipListLayout.Prefix32(prefix);
         while (true)
@@ -191,7 +199,7 @@ internal sealed class SkipList
             }
 
             var next = SkipListLayout.LinkTarget(link);
-            if (linkPrefix == prefix32 && Compare(next, key, prefix, seq) >= 0)
+            if (linkPrefix == prefix32 && Compare(next, key, prefix, prefix2, seq) >= 0)
             {
                 return x;
             }
@@ -200,20 +208,38 @@ internal sealed class SkipList
         }
     }
 
-    // (node key, node seq) compared with (key, seq): key ascending, then seq descending.
-    private int Compare(int node, ReadOnlySpan<byte> key, ulong prefix, ulong seq)
+    // (node key, node seq) compared with (key, seq): key ascending, then seq descending. `prefix` and `prefix2` are
+    // key bytes 0..8 and 8..16, big-endian and zero-padded.
+    private int Compare(int node, ReadOnlySpan<byte> key, ulong prefix, ulong prefix2, ulong seq)
     {
-        var f = Fields(node);
-        var nodePrefix = (ulong)f[SkipListLayout.Prefix];
+        var header = _towers.Record(SkipListLayout.KeySlot(node), SkipListLayout.TowerHeader);
+        var nodePrefix = (ulong)header[0];
         if (nodePrefix != prefix)
         {
             return nodePrefix < prefix ? -1 : 1;
         }
 
-        var nodeKey = KeyOf(f);
-        var c = nodeKey.Length >= sizeof(ulong) && key.Length >= sizeof(ulong)
-            ? nodeKey[sizeof(ulong)..].SequenceCompareTo(key[sizeof(ulong)..])
-            : nodeKey.SequenceCompareTo(key);
+        var nodePrefix2 = (ulong)header[1];
+        if (nodePrefix2 != prefix2)
+        {
+            return nodePrefix2 < prefix2 ? -1 : 1;
+        }
+
+        // The zero-padded first 16 bytes tie. If either key is at most 16 bytes long, it is a prefix of the other,
+        // so the lengths decide; otherwise the bytes after the 16th do.
+        var packed = header[2];
+        var nodeKeyLength = SkipListLayout.High(packed);
+        var f = _fields.Record(SkipListLayout.Low(packed), SkipListLayout.FieldCount);
+        int c;
+        if (nodeKeyLength <= SkipListLayout.TowerKeyBytes || key.Length <= SkipListLayout.TowerKeyBytes)
+        {
+            c = nodeKeyLength.CompareTo(key.Length);
+        }
+        else
+        {
+            c = KeyOf(f)[SkipListLayout.TowerKeyBytes..].SequenceCompareTo(key[SkipListLayout.TowerKeyBytes..]);
+        }
+
         if (c != 0)
         {
             return c;
@@ -222,6 +248,11 @@ internal sealed class SkipList
         var nodeSeq = (ulong)f[SkipListLayout.Seq];
         return nodeSeq == seq ? 0 : nodeSeq > seq ? -1 : 1;
     }
+
+    // Key bytes 8..16 as a big-endian number, zero-padded.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong KeyPrefix2(ReadOnlySpan<byte> key) =>
+        key.Length > sizeof(ulong) ? RowOrder.KeyPrefix(key[sizeof(ulong)..]) : 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ReadOnlySpan<byte> KeyOf(Span<long> fields)
@@ -232,21 +263,21 @@ internal sealed class SkipList
     }
 
     // Writer only: the predecessors of (key, seq) at every level below height.
-    private void FindPredecessors(ReadOnlySpan<byte> key, ulong prefix, ulong seq, Span<int> prev, int height)
+    private void FindPredecessors(ReadOnlySpan<byte> key, ulong prefix, ulong prefix2, ulong seq, Span<int> prev, int height)
     {
         var x = _head;
         for (var level = height - 1; level >= 0; level--)
         {
-            x = WalkLevel(x, level, key, prefix, seq);
+            x = WalkLevel(x, level, key, prefix, prefix2, seq);
             prev[level] = x;
         }
     }
 
     // Writer only: when (key, seq) sorts right after the last inserted row, the saved predecessors still hold.
-    private bool TryUseSplice(ReadOnlySpan<byte> key, ulong prefix, ulong seq, Span<int> prev, int height)
+    private bool TryUseSplice(ReadOnlySpan<byte> key, ulong prefix, ulong prefix2, ulong seq, Span<int> prev, int height)
     {
         var last = _lastInserted;
-        if (last == 0 || Compare(last, key, prefix, seq) >= 0)
+        if (last == 0 || Compare(last, key, prefix, prefix2, seq) >= 0)
         {
             return false;
         }
@@ -256,7 +287,7 @@ internal sealed class SkipList
         {
             var afterPrefix = SkipListLayout.LinkPrefix(after);
             var prefix32 = SkipListLayout.Prefix32(prefix);
-            if (afterPrefix < prefix32 || (afterPrefix == prefix32 && Compare(SkipListLayout.LinkTarget(after), key, prefix, seq) <= 0))
+            if (afterPrefix < prefix32 || (afterPrefix == prefix32 && Compare(SkipListLayout.LinkTarget(after), key, prefix, prefix2, seq) <= 0))
             {
                 return false;
             }
@@ -275,7 +306,8 @@ internal sealed class SkipList
 
     // The field record of `node`.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Span<long> Fields(int node) => _fields.Record((int)_towers.Slot(SkipListLayout.FieldsSlot(node)), SkipListLayout.FieldCount);
+    private Span<long> Fields(int node) =>
+        _fields.Record(SkipListLayout.Low(_towers.Slot(SkipListLayout.FieldsSlot(node))), SkipListLayout.FieldCount);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long Link(int node, int level) => Volatile.Read(ref _towers.Slot(SkipListLayout.LinkSlot(node, level)));
@@ -284,9 +316,10 @@ internal sealed class SkipList
     private int AllocateNode(int height, out int fields)
     {
         fields = _fields.Allocate(SkipListLayout.FieldCount);
-        var tower = _towers.Allocate(height + 1);
-        _towers.Slot(tower) = fields;
-        return tower + 1;
+        var tower = _towers.Allocate(height + SkipListLayout.TowerHeader);
+        var node = tower + SkipListLayout.TowerHeader;
+        _towers.Slot(SkipListLayout.FieldsSlot(node)) = fields;
+        return node;
     }
 
     // Height h with probability (1/2)^h, from a xorshift64* stream (deterministic per seed).
