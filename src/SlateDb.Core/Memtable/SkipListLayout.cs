@@ -16,8 +16,9 @@ namespace SlateDb.Memtable;
 ///                                                              ^ node index
 ///   fields: [seq] [data] [lengths] [create ts] [expire ts] [meta]
 /// </code>
-/// A link is <c>(successor index &lt;&lt; 32) | first four key bytes of the successor</c>; 0 is the null link (no
-/// node has index 0). A search walks towers only and decides most steps from the link alone; when four key bytes
+/// A link is <c>(hinted &lt;&lt; 63) | (successor index &lt;&lt; 32) | four key bytes of the successor</c>; 0 is the
+/// null link (no node has index 0). The key bytes are the first four, or, in a hinted link, the four after the list's
+/// <see cref="KeyHint"/> prefix, which the successor's key starts with. A search walks towers only and decides most steps from the link alone; when four key bytes
 /// tie, the successor's tower (which the search would read next anyway, one cache miss) carries 16 key bytes and the
 /// key length, which decide any two keys of at most 16 bytes. Only longer keys that tie there, and equal keys (for
 /// the seq), touch the key bytes or the field record. Everything but links is written once before the node is
@@ -64,15 +65,20 @@ internal static class SkipListLayout
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int KeySlot(int node) => node - TowerHeader;
 
-    /// <summary>A link to <paramref name="node"/>, whose key starts with <paramref name="keyPrefix"/>.</summary>
+    /// <summary>A link to <paramref name="node"/> carrying four of its key bytes; hinted links have the top bit set.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static long MakeLink(int node, ulong keyPrefix) => ((long)node << 32) | Prefix32(keyPrefix);
+    public static long MakeLink(int node, uint keyBytes, bool hinted) =>
+        (hinted ? long.MinValue : 0) | ((long)node << 32) | keyBytes;
+
+    /// <summary>Whether a link carries the key bytes after the <see cref="KeyHint"/> prefix (the link is negative).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsHinted(long link) => link < 0;
 
     /// <summary>The node a link points at; 0 for the null link.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int LinkTarget(long link) => (int)(link >>> 32);
+    public static int LinkTarget(long link) => (int)(link >>> 32) & int.MaxValue;
 
-    /// <summary>The first four key bytes (big-endian) of the node a link points at.</summary>
+    /// <summary>The four key bytes (big-endian) a link carries.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint LinkPrefix(long link) => (uint)link;
 
