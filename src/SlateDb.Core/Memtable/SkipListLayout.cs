@@ -82,10 +82,6 @@ internal static class SkipListLayout
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint LinkPrefix(long link) => (uint)link;
 
-    /// <summary>The first four bytes of a key from its 8-byte prefix.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static uint Prefix32(ulong keyPrefix) => (uint)(keyPrefix >> 32);
-
     /// <summary>Two non-negative ints in one long.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static long Pack(int high, int low) => ((long)high << 32) | (uint)low;
