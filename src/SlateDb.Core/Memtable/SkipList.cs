@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using SlateDb.Format;
-using SlateDb.Read;
 
 namespace SlateDb.Memtable;
 
@@ -13,8 +12,18 @@ namespace SlateDb.Memtable;
 /// A node is a tower of links in one <see cref="LongArena"/> and a record of fixed fields in another
 /// (<see cref="SkipListLayout"/>), named by an int index; index 0 is never a node and means "no node". Searches walk
 /// the towers, which are small and dense, so the part of the list every search touches stays in cache longer.</para>
-/// <para><b>Fat links.</b> A link is one long: the successor's index and the first four bytes of its key. A search
-/// decides most steps from the link alone and reads a node's fields only when those four bytes tie.</para>
+/// <para><b>Fat links, keyed towers.</b> A link is one long: the successor's index and the first four bytes of its
+/// key. A search decides most steps from the link alone. When those four bytes tie, it compares against the first
+/// 16 key bytes and the key length kept in the successor's tower header, a cache line the search reads next anyway
+/// if it moves on; only keys that tie on 16 bytes (longer keys, or equal keys needing the seq) read the key bytes or
+/// the field record.</para>
+/// <para><b>Hinted links.</b> Keys often share a long prefix (zero-padded numbers, a tenant or table name), and then
+/// their first four bytes decide nothing. After <see cref="HintSampleSize"/> inserts the writer publishes the
+/// prefix those keys share as a <see cref="KeyHint"/>; links to later nodes whose keys start with it carry the four
+/// bytes after it and a flag. A search orders such a link by its own key's relation to the prefix, and by the four
+/// bytes only when its key starts with it too. Links written before, or to keys without the prefix, stay ordinary;
+/// the hint is immutable and published (release) before the first hinted link, so a reader that meets a hinted link
+/// can read it.</para>
 /// <para><b>Publication.</b> The writer fills in a node completely (fields, key and value bytes, its own links copied
 /// from its predecessors) with plain writes, then links it in bottom-up, each link with a
 /// <see cref="Volatile.Write(ref long, long)"/> (a release). Readers follow links with
@@ -35,6 +44,9 @@ internal sealed class SkipList
     /// <summary>The tallest a node can be. With a branching factor of 2, enough for hundreds of millions of rows.</summary>
     public const int MaxHeight = 28;
 
+    /// <summary>The number of rows whose common key prefix becomes the <see cref="KeyHint"/>.</summary>
+    public const int HintSampleSize = 64;
+
     private readonly ByteArena _arena;
     private readonly int[] _splice = new int[MaxHeight];
     private readonly int _head;
@@ -43,6 +55,10 @@ internal sealed class SkipList
     private int _height = 1;
     private int _lastInserted;
     private ulong _randomState;
+    private KeyHint? _hint;
+    private byte[]? _firstKey;
+    private int _commonPrefix;
+    private int _inserted;
 
     /// <summary>Creates an empty list whose keys and values go into arena chunks of <paramref name="chunkSizeBytes"/>.</summary>
     public SkipList(int chunkSizeBytes, ulong seed = 0x9E3779B97F4A7C15UL)
@@ -68,17 +84,17 @@ internal sealed class SkipList
     public bool Insert(in Row row)
     {
         var key = row.Key.Span;
-        var prefix = RowOrder.KeyPrefix(key);
+        var probe = new KeyProbe(key, row.Seq);
         Span<int> prev = stackalloc int[MaxHeight];
         var height = _height;
 
-        if (!TryUseSplice(key, prefix, row.Seq, prev, height))
+        if (!TryUseSplice(ref probe, prev, height))
         {
-            FindPredecessors(key, prefix, row.Seq, prev, height);
+            FindPredecessors(ref probe, prev, height);
             var successor = Link(prev[0], 0);
             if (successor != 0
-                && SkipListLayout.LinkPrefix(successor) == SkipListLayout.Prefix32(prefix)
-                && Compare(SkipListLayout.LinkTarget(successor), key, prefix, row.Seq) == 0)
+                && CompareLink(successor, ref probe) == 0
+                && Compare(SkipListLayout.LinkTarget(successor), ref probe) == 0)
             {
                 return false;
             }
@@ -96,8 +112,11 @@ internal sealed class SkipList
         value.CopyTo(data[key.Length..]);
 
         var node = AllocateNode(nodeHeight, out var fields);
+        var header = _towers.Record(SkipListLayout.KeySlot(node), SkipListLayout.TowerHeader);
+        header[0] = (long)probe.Prefix;
+        header[1] = (long)probe.Prefix2;
+        header[2] = SkipListLayout.Pack(key.Length, fields);
         var f = _fields.Record(fields, SkipListLayout.FieldCount);
-        f[SkipListLayout.Prefix] = (long)prefix;
         f[SkipListLayout.Seq] = (long)row.Seq;
         f[SkipListLayout.Data] = SkipListLayout.Pack(dataChunk, dataOffset);
         f[SkipListLayout.Lengths] = SkipListLayout.Pack(key.Length, value.Length);
@@ -111,7 +130,9 @@ internal sealed class SkipList
         }
 
         // Publish bottom-up; each release write also publishes everything written before it.
-        var link = SkipListLayout.MakeLink(node, prefix);
+        var link = _hint is { } hint && hint.TryGetNodeHint(key, out var keyBytes)
+            ? SkipListLayout.MakeLink(node, keyBytes, hinted: true)
+            : SkipListLayout.MakeLink(node, probe.Prefix32, hinted: false);
         for (var level = 0; level < nodeHeight; level++)
         {
             Volatile.Write(ref _towers.Slot(SkipListLayout.LinkSlot(prev[level], level)), link);
@@ -124,20 +145,25 @@ internal sealed class SkipList
 
         prev[..Math.Max(height, nodeHeight)].CopyTo(_splice);
         _lastInserted = node;
+        if (_hint is null)
+        {
+            SampleForHint(key);
+        }
+
         return true;
     }
 
     /// <summary>The first node at or after (key, seq) in list order; 0 when there is none.</summary>
     public int FindGreaterOrEqual(ReadOnlySpan<byte> key, ulong seq)
     {
-        var prefix = RowOrder.KeyPrefix(key);
+        var probe = new KeyProbe(key, seq);
         var x = _head;
         for (var level = Volatile.Read(ref _height) - 1; level > 0; level--)
         {
-            x = WalkLevel(x, level, key, prefix, seq);
+            x = WalkLevel(x, level, ref probe);
         }
 
-        x = WalkLevel(x, 0, key, prefix, seq);
+        x = WalkLevel(x, 0, ref probe);
         return SkipListLayout.LinkTarget(Link(x, 0));
     }
 
@@ -172,9 +198,8 @@ internal sealed class SkipList
 
     // Moves right along `level` from x while the next node sorts before (key, seq); returns the last node before it.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int WalkLevel(int x, int level, ReadOnlySpan<byte> key, ulong prefix, ulong seq)
+    private int WalkLevel(int x, int level, ref KeyProbe probe)
     {
-        var prefix32 = SkipListLayout.Prefix32(prefix);
         while (true)
         {
             var link = Link(x, level);
@@ -184,14 +209,14 @@ internal sealed class SkipList
             }
 
             // Decide from the four key bytes carried by the link; load the node only on a tie.
-            var linkPrefix = SkipListLayout.LinkPrefix(link);
-            if (linkPrefix > prefix32)
+            var c = CompareLink(link, ref probe);
+            if (c > 0)
             {
                 return x;
             }
 
             var next = SkipListLayout.LinkTarget(link);
-            if (linkPrefix == prefix32 && Compare(next, key, prefix, seq) >= 0)
+            if (c == 0 && Compare(next, ref probe) >= 0)
             {
                 return x;
             }
@@ -200,28 +225,88 @@ internal sealed class SkipList
         }
     }
 
-    // (node key, node seq) compared with (key, seq): key ascending, then seq descending.
-    private int Compare(int node, ReadOnlySpan<byte> key, ulong prefix, ulong seq)
+    // The node a non-null link points at compared with the probe's key, from the key bytes the link carries alone;
+    // 0 when they cannot tell.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int CompareLink(long link, ref KeyProbe probe)
     {
-        var f = Fields(node);
-        var nodePrefix = (ulong)f[SkipListLayout.Prefix];
+        if (!SkipListLayout.IsHinted(link))
+        {
+            return SkipListLayout.LinkPrefix(link).CompareTo(probe.Prefix32);
+        }
+
+        if (!probe.HasHintValue)
+        {
+            // The acquire that read this hinted link made the hint visible.
+            probe.SetHint(Volatile.Read(ref _hint)!);
+        }
+
+        return ((ulong)SkipListLayout.LinkPrefix(link) + 1).CompareTo(probe.HintValue);
+    }
+
+    // Writer only: tracks the prefix the first rows' keys share and publishes it as the hint after enough rows.
+    private void SampleForHint(ReadOnlySpan<byte> key)
+    {
+        if (_firstKey is null)
+        {
+            _firstKey = key.ToArray();
+            _commonPrefix = key.Length;
+        }
+        else
+        {
+            _commonPrefix = key[..Math.Min(key.Length, _commonPrefix)].CommonPrefixLength(_firstKey.AsSpan(0, _commonPrefix));
+        }
+
+        if (++_inserted == HintSampleSize && _commonPrefix > 0)
+        {
+            Volatile.Write(ref _hint, new KeyHint(_firstKey.AsSpan(0, _commonPrefix)));
+        }
+    }
+
+    // (node key, node seq) compared with (key, seq): key ascending, then seq descending. `prefix` and `prefix2` are
+    // key bytes 0..8 and 8..16, big-endian and zero-padded.
+    private int Compare(int node, ref KeyProbe probe)
+    {
+        var key = probe.Key;
+        var prefix = probe.Prefix;
+        var prefix2 = probe.Prefix2;
+        var header = _towers.Record(SkipListLayout.KeySlot(node), SkipListLayout.TowerHeader);
+        var nodePrefix = (ulong)header[0];
         if (nodePrefix != prefix)
         {
             return nodePrefix < prefix ? -1 : 1;
         }
 
-        var nodeKey = KeyOf(f);
-        var c = nodeKey.Length >= sizeof(ulong) && key.Length >= sizeof(ulong)
-            ? nodeKey[sizeof(ulong)..].SequenceCompareTo(key[sizeof(ulong)..])
-            : nodeKey.SequenceCompareTo(key);
+        var nodePrefix2 = (ulong)header[1];
+        if (nodePrefix2 != prefix2)
+        {
+            return nodePrefix2 < prefix2 ? -1 : 1;
+        }
+
+        // The zero-padded first 16 bytes tie. If either key is at most 16 bytes long, it is a prefix of the other,
+        // so the lengths decide; otherwise the bytes after the 16th do.
+        var packed = header[2];
+        var nodeKeyLength = SkipListLayout.High(packed);
+        var f = _fields.Record(SkipListLayout.Low(packed), SkipListLayout.FieldCount);
+        int c;
+        if (nodeKeyLength <= SkipListLayout.TowerKeyBytes || key.Length <= SkipListLayout.TowerKeyBytes)
+        {
+            c = nodeKeyLength.CompareTo(key.Length);
+        }
+        else
+        {
+            c = KeyOf(f)[SkipListLayout.TowerKeyBytes..].SequenceCompareTo(key[SkipListLayout.TowerKeyBytes..]);
+        }
+
         if (c != 0)
         {
             return c;
         }
 
         var nodeSeq = (ulong)f[SkipListLayout.Seq];
-        return nodeSeq == seq ? 0 : nodeSeq > seq ? -1 : 1;
+        return nodeSeq == probe.Seq ? 0 : nodeSeq > probe.Seq ? -1 : 1;
     }
+
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ReadOnlySpan<byte> KeyOf(Span<long> fields)
@@ -232,21 +317,21 @@ internal sealed class SkipList
     }
 
     // Writer only: the predecessors of (key, seq) at every level below height.
-    private void FindPredecessors(ReadOnlySpan<byte> key, ulong prefix, ulong seq, Span<int> prev, int height)
+    private void FindPredecessors(scoped ref KeyProbe probe, scoped Span<int> prev, int height)
     {
         var x = _head;
         for (var level = height - 1; level >= 0; level--)
         {
-            x = WalkLevel(x, level, key, prefix, seq);
+            x = WalkLevel(x, level, ref probe);
             prev[level] = x;
         }
     }
 
     // Writer only: when (key, seq) sorts right after the last inserted row, the saved predecessors still hold.
-    private bool TryUseSplice(ReadOnlySpan<byte> key, ulong prefix, ulong seq, Span<int> prev, int height)
+    private bool TryUseSplice(scoped ref KeyProbe probe, scoped Span<int> prev, int height)
     {
         var last = _lastInserted;
-        if (last == 0 || Compare(last, key, prefix, seq) >= 0)
+        if (last == 0 || Compare(last, ref probe) >= 0)
         {
             return false;
         }
@@ -254,9 +339,8 @@ internal sealed class SkipList
         var after = Link(last, 0);
         if (after != 0)
         {
-            var afterPrefix = SkipListLayout.LinkPrefix(after);
-            var prefix32 = SkipListLayout.Prefix32(prefix);
-            if (afterPrefix < prefix32 || (afterPrefix == prefix32 && Compare(SkipListLayout.LinkTarget(after), key, prefix, seq) <= 0))
+            var c = CompareLink(after, ref probe);
+            if (c < 0 || (c == 0 && Compare(SkipListLayout.LinkTarget(after), ref probe) <= 0))
             {
                 return false;
             }
@@ -275,7 +359,8 @@ internal sealed class SkipList
 
     // The field record of `node`.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Span<long> Fields(int node) => _fields.Record((int)_towers.Slot(SkipListLayout.FieldsSlot(node)), SkipListLayout.FieldCount);
+    private Span<long> Fields(int node) =>
+        _fields.Record(SkipListLayout.Low(_towers.Slot(SkipListLayout.FieldsSlot(node))), SkipListLayout.FieldCount);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long Link(int node, int level) => Volatile.Read(ref _towers.Slot(SkipListLayout.LinkSlot(node, level)));
@@ -284,9 +369,10 @@ internal sealed class SkipList
     private int AllocateNode(int height, out int fields)
     {
         fields = _fields.Allocate(SkipListLayout.FieldCount);
-        var tower = _towers.Allocate(height + 1);
-        _towers.Slot(tower) = fields;
-        return tower + 1;
+        var tower = _towers.Allocate(height + SkipListLayout.TowerHeader);
+        var node = tower + SkipListLayout.TowerHeader;
+        _towers.Slot(SkipListLayout.FieldsSlot(node)) = fields;
+        return node;
     }
 
     // Height h with probability (1/2)^h, from a xorshift64* stream (deterministic per seed).
