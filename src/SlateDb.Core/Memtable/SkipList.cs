@@ -163,8 +163,10 @@ internal sealed class SkipList
             x = WalkLevel(x, level, ref probe);
         }
 
-        x = WalkLevel(x, 0, ref probe);
-        return SkipListLayout.LinkTarget(Link(x, 0));
+        // Return the successor the walk compared, not a re-read of x's link: the writer may have linked a smaller
+        // node after x in between, which a re-read would return in place of the answer.
+        WalkLevel(x, 0, ref probe, out var successor);
+        return successor;
     }
 
     /// <summary>The first node; 0 when the list is empty.</summary>
@@ -198,11 +200,16 @@ internal sealed class SkipList
 
     // Moves right along `level` from x while the next node sorts before (key, seq); returns the last node before it.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int WalkLevel(int x, int level, ref KeyProbe probe)
+    private int WalkLevel(int x, int level, ref KeyProbe probe) => WalkLevel(x, level, ref probe, out _);
+
+    // As above; `successor` is the node after the returned one as this walk saw it (0 at the end).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int WalkLevel(int x, int level, ref KeyProbe probe, out int successor)
     {
         while (true)
         {
             var link = Link(x, level);
+            successor = SkipListLayout.LinkTarget(link);
             if (link == 0)
             {
                 return x;
@@ -215,13 +222,12 @@ internal sealed class SkipList
                 return x;
             }
 
-            var next = SkipListLayout.LinkTarget(link);
-            if (c == 0 && Compare(next, ref probe) >= 0)
+            if (c == 0 && Compare(successor, ref probe) >= 0)
             {
                 return x;
             }
 
-            x = next;
+            x = successor;
         }
     }
 
