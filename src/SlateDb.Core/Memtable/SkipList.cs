@@ -134,11 +134,13 @@ internal sealed class SkipList
         var x = _head;
         for (var level = Volatile.Read(ref _height) - 1; level > 0; level--)
         {
-            x = WalkLevel(x, level, key, prefix, seq);
+            x = WalkLevel(x, level, key, prefix, seq, out _);
         }
 
-        x = WalkLevel(x, 0, key, prefix, seq);
-        return SkipListLayout.LinkTarget(Link(x, 0));
+        // The successor the walk compared, not a re-read of x's link: the writer may have linked a smaller node
+        // after x in between, which a re-read would return in place of the answer.
+        WalkLevel(x, 0, key, prefix, seq, out var successor);
+        return successor;
     }
 
     /// <summary>The first node; 0 when the list is empty.</summary>
@@ -171,13 +173,15 @@ internal sealed class SkipList
     public ReadOnlySpan<byte> GetKey(int node) => KeyOf(Fields(node));
 
     // Moves right along `level` from x while the next node sorts before (key, seq); returns the last node before it.
+    // `successor` is the node after the returned one as this walk saw it (0 at the end).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int WalkLevel(int x, int level, ReadOnlySpan<byte> key, ulong prefix, ulong seq)
+    private int WalkLevel(int x, int level, ReadOnlySpan<byte> key, ulong prefix, ulong seq, out int successor)
     {
         var prefix32 = SkipListLayout.Prefix32(prefix);
         while (true)
         {
             var link = Link(x, level);
+            successor = SkipListLayout.LinkTarget(link);
             if (link == 0)
             {
                 return x;
@@ -190,13 +194,12 @@ internal sealed class SkipList
                 return x;
             }
 
-            var next = SkipListLayout.LinkTarget(link);
-            if (linkPrefix == prefix32 && Compare(next, key, prefix, seq) >= 0)
+            if (linkPrefix == prefix32 && Compare(successor, key, prefix, seq) >= 0)
             {
                 return x;
             }
 
-            x = next;
+            x = successor;
         }
     }
 
@@ -237,7 +240,7 @@ internal sealed class SkipList
         var x = _head;
         for (var level = height - 1; level >= 0; level--)
         {
-            x = WalkLevel(x, level, key, prefix, seq);
+            x = WalkLevel(x, level, key, prefix, seq, out _);
             prev[level] = x;
         }
     }
