@@ -15,7 +15,8 @@ namespace SlateDb;
 /// Thread-safe. Writes are applied in the order they arrive and become visible to reads at once; a write's
 /// <see cref="WriteHandle.Durable"/> task completes when the WAL object holding it is stored (every
 /// <see cref="Settings.FlushInterval"/>, or on <see cref="FlushAsync"/>). Key and value memory passed to a write must
-/// stay unchanged until the returned task completes; values returned by reads belong to the caller.
+/// stay unchanged until the returned task completes; values returned by reads belong to the caller. Cancelling a write
+/// that awaits durability stops the wait, not the write: once applied, a write stays.
 /// </remarks>
 public sealed class Db : IAsyncDisposable
 {

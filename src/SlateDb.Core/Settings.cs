@@ -41,7 +41,10 @@ public sealed class Settings
     /// <summary>The capacity of the cache of decoded SST blocks (0 disables it). Default 512 MiB.</summary>
     public long BlockCacheBytes { get; set; } = 512L * 1024 * 1024;
 
-    /// <summary>The number of L0 SSTs at which writers wait for compaction. Default 8.</summary>
+    /// <summary>
+    /// The number of L0 SSTs at which memtable flushes wait for compaction to catch up. Default 8. Reserved for the
+    /// compactor: without one, L0 is not limited.
+    /// </summary>
     public int L0MaxSsts { get; set; } = 8;
 
     /// <summary>Reads settings from a configuration section (for example <c>configuration.GetSection("SlateDb")</c>), validated.</summary>
