@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SlateDb.Format;
 using SlateDb.Infrastructure;
 using SlateDb.Read;
@@ -5,14 +6,20 @@ using SlateDb.Read;
 namespace SlateDb.Memtable;
 
 /// <summary>
-/// The in-memory table that receives every write: rows ordered by (key ascending, seq descending) in a
-/// <see cref="SkipList"/> over arena memory.
+/// The in-memory table that receives every write: rows ordered by (key ascending, seq descending), kept as
+/// <see cref="SortedRuns"/> of entries over arena memory.
 /// </summary>
 /// <remarks>
-/// <para><b>Threads.</b> One writer (the write loop) calls <see cref="Add"/> and <see cref="Freeze"/>; any number of
-/// readers call <see cref="TryGet"/>, <see cref="CreateIterator"/> and the statistics concurrently, without locks.
-/// Readers see a sorted, consistent view: every row they see is fully written; a row added while a read runs may or
-/// may not be seen by it.</para>
+/// <para><b>Writes.</b> One writer (the write loop) stages the rows of a batch with <see cref="Stage"/> and publishes
+/// them together with <see cref="Commit"/> (<see cref="Add"/> does both for one row). A commit sorts its rows into a
+/// run and merges runs like a binary counter; that costs a few sequential passes over 32-byte entries per row
+/// instead of a search through memory scattered across the table, which is what makes bulk inserts fast.</para>
+/// <para><b>Seq order.</b> Commits must not go back in seq: every row of a commit has a seq at least the table's
+/// <see cref="MaxSeq"/>, and a (key, seq) pair is added once. Both are checked; a commit that breaks them throws
+/// and changes nothing. So a newer run only holds newer rows, and a lookup stops at the first run with the key.</para>
+/// <para><b>Threads.</b> Readers call <see cref="TryGet"/>, <see cref="CreateIterator"/> and the statistics
+/// concurrently with the writer, without locks: they read the published run set once and see the rows of every
+/// commit published before that, whole. Statistics are published after the rows.</para>
 /// <para><b>Memory.</b> Keys and values are copied into arena chunks that are never reused while the table is
 /// referenced, so a <see cref="Row"/> handed out by <see cref="TryGet"/> or an iterator stays valid for the table's
 /// lifetime (longer than the <see cref="IRowIterator"/> contract promises).</para>
@@ -22,26 +29,36 @@ namespace SlateDb.Memtable;
 /// </remarks>
 internal sealed class Memtable
 {
-    private readonly SkipList _list;
+    private readonly ByteArena _arena;
+    private readonly EntryOrder _order;
+    private readonly SortedRuns _runs;
+    private RunEntry[] _staged = new RunEntry[16];
+    private int _stagedCount;
+    private long _stagedBytes;
+    private long _stagedMaxCreateTs = long.MinValue;
     private long _sizeBytes;
     private long _count;
     private ulong _minSeq;
     private ulong _maxSeq;
     private long _maxCreateTs = long.MinValue;
     private volatile bool _frozen;
+    private volatile bool _inSeqOrder = true;
 
     /// <summary>Creates an empty memtable whose keys and values go into arena chunks of <paramref name="chunkSizeBytes"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The chunk size is below 64 bytes.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The chunk size is below 64 bytes or above 256 MiB.</exception>
     public Memtable(int chunkSizeBytes = 1 << 20)
     {
-        _list = new SkipList(chunkSizeBytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(chunkSizeBytes, RunEntry.MaxOffset + 1);
+        _arena = new ByteArena(chunkSizeBytes);
+        _order = new EntryOrder(_arena);
+        _runs = new SortedRuns(_order);
     }
 
     /// <summary>The estimated encoded (SST) size of the rows, in bytes.</summary>
     public long SizeBytes => Volatile.Read(ref _sizeBytes);
 
-    /// <summary>The bytes the table holds in memory (arena, nodes and links).</summary>
-    public long AllocatedBytes => _list.AllocatedBytes;
+    /// <summary>The bytes the table holds in memory (arena and run entries).</summary>
+    public long AllocatedBytes => _arena.AllocatedBytes + (_runs.Current.Entries * Unsafe.SizeOf<RunEntry>());
 
     /// <summary>The number of rows (every version counts).</summary>
     public long Count => Volatile.Read(ref _count);
@@ -61,6 +78,9 @@ internal sealed class Memtable
     /// <summary>Whether <see cref="Freeze"/> was called; a frozen table rejects <see cref="Add"/>.</summary>
     public bool IsFrozen => _frozen;
 
+    /// <summary>Whether rows are staged and not yet committed.</summary>
+    public bool HasStaged => _stagedCount > 0;
+
     /// <summary>
     /// Estimates the bytes <paramref name="row"/> takes in an SST data block: key and value, the varint lengths
     /// (shared, unshared, value), seq (8), flags (1), create time (8) and expiry time (8, only when set). Key prefix
@@ -72,13 +92,22 @@ internal sealed class Memtable
            + sizeof(ulong) + 1 + sizeof(long)
            + (row.HasExpiry ? sizeof(long) : 0);
 
+    /// <summary>Copies <paramref name="row"/> into the table as a commit of its own. Single writer only.</summary>
+    /// <exception cref="ArgumentException">The key is empty or too long, or the value is too long.</exception>
+    /// <exception cref="InvalidOperationException">The table is frozen, or already holds a row with this key and seq.</exception>
+    public void Add(in Row row)
+    {
+        Stage(row);
+        Commit();
+    }
+
     /// <summary>
-    /// Copies <paramref name="row"/> into the table. Single writer only.
+    /// Copies <paramref name="row"/> into the table without making it visible; <see cref="Commit"/> publishes every
+    /// staged row at once. Single writer only.
     /// </summary>
     /// <exception cref="ArgumentException">The key is empty or too long, or the value is too long.</exception>
-    /// <exception cref="InvalidOperationException">The table is frozen, or already holds a row with this key and seq
-    /// (the write loop never adds one twice, so this signals a bug).</exception>
-    public void Add(in Row row)
+    /// <exception cref="InvalidOperationException">The table is frozen.</exception>
+    public void Stage(in Row row)
     {
         var key = row.Key.Span;
         Limits.ValidateKey(key, "row.Key");
@@ -89,30 +118,60 @@ internal sealed class Memtable
                 $"The memtable is frozen; the row {Convert.ToHexString(key)}@{row.Seq} cannot be added.");
         }
 
-        if (!_list.Insert(row))
+        if (_stagedCount == _staged.Length)
         {
-            throw new InvalidOperationException(
-                $"The memtable already holds key {Convert.ToHexString(key)} at seq {row.Seq}; a (key, seq) pair is added once.");
+            Array.Resize(ref _staged, _staged.Length * 2);
         }
 
-        var count = _count;
-        Volatile.Write(ref _sizeBytes, _sizeBytes + EstimateEncodedSize(row));
-        if (count == 0 || row.Seq < _minSeq)
+        _staged[_stagedCount++] = RowRecord.Write(_arena, row);
+        _stagedBytes += EstimateEncodedSize(row);
+        _stagedMaxCreateTs = Math.Max(_stagedMaxCreateTs, row.CreateTs);
+    }
+
+    /// <summary>
+    /// Publishes the staged rows as one run: readers see all of them or none. On an exception nothing is published
+    /// and the staged rows are dropped. Single writer only.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A (key, seq) pair is staged twice or already in the table.</exception>
+    public void Commit()
+    {
+        if (_stagedCount == 0)
         {
-            Volatile.Write(ref _minSeq, row.Seq);
+            return;
         }
 
-        if (row.Seq > _maxSeq)
+        try
         {
-            Volatile.Write(ref _maxSeq, row.Seq);
-        }
+            var run = GC.AllocateUninitializedArray<RunEntry>(_stagedCount);
+            _staged.AsSpan(0, _stagedCount).CopyTo(run);
+            var (minSeq, maxSeq) = SortAndCheck(run);
+            _runs.Push(run);
 
-        if (row.CreateTs > _maxCreateTs)
+            var empty = _count == 0;
+            Volatile.Write(ref _sizeBytes, _sizeBytes + _stagedBytes);
+            if (empty || minSeq < _minSeq)
+            {
+                Volatile.Write(ref _minSeq, minSeq);
+            }
+
+            if (maxSeq > _maxSeq)
+            {
+                Volatile.Write(ref _maxSeq, maxSeq);
+            }
+
+            if (_stagedMaxCreateTs > _maxCreateTs)
+            {
+                Volatile.Write(ref _maxCreateTs, _stagedMaxCreateTs);
+            }
+
+            Volatile.Write(ref _count, _count + run.Length);
+        }
+        finally
         {
-            Volatile.Write(ref _maxCreateTs, row.CreateTs);
+            _stagedCount = 0;
+            _stagedBytes = 0;
+            _stagedMaxCreateTs = long.MinValue;
         }
-
-        Volatile.Write(ref _count, count + 1);
     }
 
     /// <summary>
@@ -121,32 +180,54 @@ internal sealed class Memtable
     /// </summary>
     public bool TryGet(ReadOnlySpan<byte> key, ulong maxSeq, out Row row)
     {
-        var node = _list.FindGreaterOrEqual(key, maxSeq);
-        if (node != 0 && _list.GetKey(node).SequenceEqual(key))
+        var probe = new EntryProbe(key, maxSeq);
+        var runs = _runs.Current.Runs;
+        var inSeqOrder = _inSeqOrder;
+        RunEntry[]? bestRun = null;
+        var best = 0;
+        foreach (var run in runs)
         {
-            row = _list.GetRow(node);
-            return true;
+            var index = _order.LowerBound(run, in probe);
+            if (index < run.Length && _order.HasKey(in run[index], in probe) && (bestRun is null || run[index].Seq > bestRun[best].Seq))
+            {
+                bestRun = run;
+                best = index;
+                if (inSeqOrder)
+                {
+                    // A newer run holds only newer rows: its newest version at or below maxSeq is the answer.
+                    break;
+                }
+            }
         }
 
-        row = default;
-        return false;
+        if (bestRun is null)
+        {
+            row = default;
+            return false;
+        }
+
+        row = RowRecord.Read(_arena, in bestRun[best]);
+        return true;
     }
 
     /// <summary>
     /// An iterator over every version of every key in <paramref name="range"/>, in (key ascending, seq descending)
-    /// order. It may run while the writer adds rows.
+    /// order, over the rows committed when it is created. It may run while the writer adds rows.
     /// </summary>
     public IRowIterator CreateIterator(KeyRange range)
     {
         ArgumentNullException.ThrowIfNull(range);
-        return new MemtableIterator(_list, range);
+        return new MemtableIterator(_arena, _order, Snapshot(), range, newestOnly: false);
     }
+
+    /// <summary>An iterator over the newest row of every key (tombstones included), in key order.</summary>
+    public IRowIterator CreateNewestIterator() => new MemtableIterator(_arena, _order, Snapshot(), KeyRange.All, newestOnly: true);
 
     /// <summary>
     /// Makes the table immutable and returns the immutable view, stamped with <paramref name="lastWalId"/> (the last
     /// durably flushed WAL id at the moment of freezing). Single writer only.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The table is already frozen.</exception>
+    /// <exception cref="InvalidOperationException">The table is already frozen, or rows are staged.</exception>
     public ImmutableMemtable Freeze(ulong lastWalId)
     {
         if (_frozen)
@@ -154,9 +235,68 @@ internal sealed class Memtable
             throw new InvalidOperationException("The memtable is already frozen.");
         }
 
+        if (_stagedCount > 0)
+        {
+            throw new InvalidOperationException($"The memtable has {_stagedCount} staged rows; commit them before freezing.");
+        }
+
         _frozen = true;
         return new ImmutableMemtable(this, lastWalId);
     }
+
+    // A frozen table merges its runs once, so its readers (the L0 flush above all) walk one array.
+    private RunSet Snapshot() => _frozen ? _runs.Compact() : _runs.Current;
+
+    // Sorts a staged run and checks that its (key, seq) pairs are new; returns its seq range.
+    private (ulong Min, ulong Max) SortAndCheck(RunEntry[] run)
+    {
+        var span = run.AsSpan();
+        var sorted = true;
+        var minSeq = span[0].Seq;
+        var maxSeq = minSeq;
+        for (var i = 1; i < span.Length; i++)
+        {
+            sorted &= _order.Compare(in span[i - 1], in span[i]) < 0;
+            minSeq = Math.Min(minSeq, span[i].Seq);
+            maxSeq = Math.Max(maxSeq, span[i].Seq);
+        }
+
+        if (!sorted)
+        {
+            span.Sort(_order);
+            for (var i = 1; i < span.Length; i++)
+            {
+                if (_order.Compare(in span[i - 1], in span[i]) == 0)
+                {
+                    throw Duplicate(in span[i]);
+                }
+            }
+        }
+
+        if (_count > 0 && minSeq <= _maxSeq)
+        {
+            // Rows at or below the table's newest seq (a batch staged in parts, or rows added out of seq order): each
+            // (key, seq) must be new.
+            foreach (ref readonly var entry in span)
+            {
+                if (entry.Seq <= _maxSeq && TryGet(RowRecord.Key(_arena, in entry), entry.Seq, out var existing) && existing.Seq == entry.Seq)
+                {
+                    throw Duplicate(in entry);
+                }
+            }
+
+            if (minSeq < _maxSeq)
+            {
+                // Written before the run is published, so a reader that sees the run sees this too.
+                _inSeqOrder = false;
+            }
+        }
+
+        return (minSeq, maxSeq);
+    }
+
+    private InvalidOperationException Duplicate(in RunEntry entry)
+        => new($"The memtable already holds key {Convert.ToHexString(RowRecord.Key(_arena, in entry))} at seq {entry.Seq}; a (key, seq) pair is added once.");
 
     private static int VarintLength(uint value) => value < 1u << 7 ? 1 : value < 1u << 14 ? 2 : value < 1u << 21 ? 3 : value < 1u << 28 ? 4 : 5;
 }

@@ -5,7 +5,6 @@ using SlateDb.Infrastructure;
 using SlateDb.Layout;
 using SlateDb.Memtable;
 using SlateDb.ObjectStore;
-using SlateDb.Read;
 
 namespace SlateDb.Write;
 
@@ -97,12 +96,12 @@ internal sealed class MemtableFlusher
     public static async Task<SstBuildResult> BuildSstAsync(ImmutableMemtable memtable, SstWriterOptions options)
     {
         using var writer = new SstWriter(options);
-        var merge = new MergeIterator([memtable.CreateIterator(KeyRange.All)], new MergeOptions { NewestOnly = true, HideTombstones = false });
-        await using (merge.ConfigureAwait(false))
+        var rows = memtable.Table.CreateNewestIterator();
+        await using (rows.ConfigureAwait(false))
         {
-            while (await merge.MoveNextAsync().ConfigureAwait(false))
+            while (await rows.MoveNextAsync().ConfigureAwait(false))
             {
-                writer.Add(merge.Current);
+                writer.Add(rows.Current);
             }
         }
 

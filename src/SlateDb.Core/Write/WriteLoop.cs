@@ -120,10 +120,12 @@ internal sealed class WriteLoop : IDisposable
                     {
                         var row = batch.GetRow(i, seq, tick);
                         _wal.Append(row);
-                        _active.Add(row);
+                        _active.Stage(row);
                         rows++;
                     }
                 }
+
+                _active.Commit();
             }
             catch (Exception e)
             {
@@ -239,24 +241,25 @@ internal sealed class WriteLoop : IDisposable
         }
     }
 
-    /// <summary>Inserts a replayed row (already durable in the WAL) into the active memtable.</summary>
+    /// <summary>Stages a replayed row (already durable in the WAL) in the active memtable; <see cref="EndReplayedBatch"/> commits it.</summary>
     public void ApplyReplayed(in Row row)
     {
         lock (_gate)
         {
-            _active.Add(row);
+            _active.Stage(row);
             _lastSeq = Math.Max(_lastSeq, row.Seq);
             _lastTick = Math.Max(_lastTick, row.CreateTs);
         }
     }
 
     /// <summary>
-    /// Ends a replayed batch; freezes the memtable if full, stamped with the last WAL id replayed completely.
+    /// Ends a replayed batch: commits its rows, and freezes the memtable if full, stamped with the last WAL id replayed completely.
     /// </summary>
     public void EndReplayedBatch(ulong lastCompleteWalId)
     {
         lock (_gate)
         {
+            _active.Commit();
             if (_active.SizeBytes >= _freezeBytes)
             {
                 FreezeLockedAsync(lastCompleteWalId, Task.CompletedTask);
@@ -269,6 +272,7 @@ internal sealed class WriteLoop : IDisposable
     {
         lock (_gate)
         {
+            _active.Commit();
             _lastSealedWalId = fenceId;
             Volatile.Write(ref _visibleSeq, _lastSeq);
         }

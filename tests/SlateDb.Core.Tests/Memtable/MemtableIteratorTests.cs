@@ -94,7 +94,7 @@ public class MemtableIteratorTests
     }
 
     [Fact]
-    public async Task Rows_added_behind_the_cursor_are_not_seen_and_rows_ahead_may_be()
+    public async Task An_iterator_sees_the_rows_committed_when_it_was_created_even_after_a_seek()
     {
         var table = Sample();
         var iterator = table.CreateIterator(KeyRange.All);
@@ -104,7 +104,13 @@ public class MemtableIteratorTests
         table.Add(Put("e", 9, "ahead"));
 
         var rest = await DrainAsync(iterator);
-        Assert.Equal("b@1:Put=b1, d@4:Delete=, d@3:Put=d3, e@9:Put=ahead, f@5:Put=f5", Show(rest));
+        Assert.Equal("b@1:Put=b1, d@4:Delete=, d@3:Put=d3, f@5:Put=f5", Show(rest));
+
+        await iterator.SeekAsync(Bytes("a"));
+        Assert.Equal("b@2:Put=b2, b@1:Put=b1, d@4:Delete=, d@3:Put=d3, f@5:Put=f5", Show(await DrainAsync(iterator)));
+        Assert.Equal(
+            "a@9:Put=behind, b@2:Put=b2, b@1:Put=b1, d@4:Delete=, d@3:Put=d3, e@9:Put=ahead, f@5:Put=f5",
+            Show(await DrainAsync(table.CreateIterator(KeyRange.All))));
     }
 
     [Fact]
