@@ -27,6 +27,9 @@ internal sealed class BenchOptions
           --value-size N        value bytes (default 100)
           --store S             memory | file:<dir> (default: local files in a new temp folder, deleted afterwards)
           --seed N              seed for keys and values (default 1)
+          --warmup N            operations of an unmeasured run of the same workload on a scratch database
+                                first, so the JIT has optimized the hot paths (default: a fifth of --num;
+                                0 measures a cold start)
         """;
 
     public string Workload { get; private set; } = "";
@@ -48,6 +51,20 @@ internal sealed class BenchOptions
     public string? Store { get; private set; }
 
     public int Seed { get; private set; } = 1;
+
+    public long? Warmup { get; private set; }
+
+    /// <summary>The operations the workload runs: --num, or the workload's default.</summary>
+    public long EffectiveNum => Num ?? Workload switch
+    {
+        "fillseq" or "fillrandom" => Batch >= 10 ? 1_000_000 : 300_000,
+        "durable" => Math.Max(20, (Writers ?? 64) * 20L),
+        "readrandom" => 300_000,
+        _ => 1_000_000,
+    };
+
+    /// <summary>The operations of the warm-up run (0: none).</summary>
+    public long WarmupOps => Warmup ?? Math.Max(1, EffectiveNum / 5);
 
     /// <summary>Parses <paramref name="args"/>; throws <see cref="ArgumentException"/> naming the bad option.</summary>
     public static BenchOptions Parse(string[] args)
@@ -83,6 +100,7 @@ internal sealed class BenchOptions
                 case "--value-size": options.ValueSize = PositiveInt(name, value); break;
                 case "--store": options.Store = value; break;
                 case "--seed": options.Seed = PositiveInt(name, value); break;
+                case "--warmup": options.Warmup = value == "0" ? 0 : PositiveLong(name, value); break;
                 default: throw new ArgumentException($"Unknown option {name}.");
             }
         }
@@ -97,6 +115,16 @@ internal sealed class BenchOptions
         copy.Workload = workload;
         copy.Batch = batch ?? Batch;
         copy.Writers = writers ?? Writers;
+        return copy;
+    }
+
+    /// <summary>A copy for the warm-up run: <see cref="WarmupOps"/> operations, another seed.</summary>
+    public BenchOptions ForWarmup()
+    {
+        var copy = (BenchOptions)MemberwiseClone();
+        copy.Num = WarmupOps;
+        copy.Seed = Seed + 1;
+        copy.Warmup = 0;
         return copy;
     }
 

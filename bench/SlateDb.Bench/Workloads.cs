@@ -13,7 +13,7 @@ internal static class Workloads
     /// <summary>fillseq / fillrandom: puts (single or batched) that do not await durability.</summary>
     public static async Task<BenchResult> FillAsync(BenchOptions o, bool sequential)
     {
-        var num = o.Num ?? (o.Batch >= 10 ? 1_000_000 : 300_000);
+        var num = o.EffectiveNum;
         var writers = o.Writers ?? 1;
         var name = $"{(sequential ? "fillseq" : "fillrandom")} batch {o.Batch}" + (writers > 1 ? $", {writers} writers" : "");
         var keys = new KeySource(o);
@@ -67,7 +67,7 @@ internal static class Workloads
     public static async Task<BenchResult> DurableAsync(BenchOptions o)
     {
         var writers = o.Writers ?? 64;
-        var num = o.Num ?? Math.Max(20, writers * 20L);
+        var num = o.EffectiveNum;
         var keys = new KeySource(o);
         await using var run = await BenchRun.OpenAsync(o, "durable");
         var latencies = new Latencies((int)num);
@@ -99,7 +99,7 @@ internal static class Workloads
     /// <summary>readrandom: random gets of existing keys after a fill, a memtable flush and one warm-up pass.</summary>
     public static async Task<BenchResult> ReadRandomAsync(BenchOptions o)
     {
-        var num = o.Num ?? 300_000;
+        var num = o.EffectiveNum;
         var keys = new KeySource(o);
         await using var run = await BenchRun.OpenAsync(o, "readrandom");
         await FillForReadingAsync(run, keys, num);
@@ -138,7 +138,7 @@ internal static class Workloads
     /// <summary>scan: one full scan after a fill and a memtable flush.</summary>
     public static async Task<BenchResult> ScanAsync(BenchOptions o)
     {
-        var num = o.Num ?? 1_000_000;
+        var num = o.EffectiveNum;
         var keys = new KeySource(o);
         await using var run = await BenchRun.OpenAsync(o, "scan");
         await FillForReadingAsync(run, keys, num);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 
 namespace SlateDb.ObjectStore;
 
@@ -7,7 +8,8 @@ namespace SlateDb.ObjectStore;
 // Protocol (one put)
 //   1. Create the object's folder if missing, level by level, fsyncing the parent of each new folder.
 //   2. Write every byte to a new temp file <dir>/.slatedb-tmp-<random> (a name listings skip), stamp its metadata
-//      attribute (etag, put id), fsync it, close it.
+//      attribute (etag, put id), fsync it, close it. Large objects are written with direct I/O where the file system
+//      allows it (DirectFileWriter); the fsync is the same either way.
 //   3. Publish it under the final name:
 //        Overwrite  rename(tmp, final) under the folder lock          (atomic replace)
 //        Create     link(tmp, final), then unlink(tmp)                (atomic; EEXIST if the name exists)
@@ -94,11 +96,44 @@ internal sealed class AtomicFileWriter
 
     private ObjectMeta WriteTempFile(string tempPath, string objectPath, ReadOnlySpan<byte> data, string? putId)
     {
-        using var file = File.OpenHandle(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocationSize: data.Length);
-        RandomAccess.Write(file, data, fileOffset: 0);
+        using var file = data.Length >= DirectFileWriter.MinBytes && DirectFileWriter.TryCreate(tempPath) is { } direct
+            ? WriteDirect(direct, tempPath, data)
+            : WriteBuffered(tempPath, data);
         var meta = _metadata.Stamp(file, objectPath, data.Length, putId);
         RandomAccess.FlushToDisk(file);
         return meta;
+    }
+
+    private static SafeFileHandle WriteBuffered(string tempPath, ReadOnlySpan<byte> data)
+    {
+        var file = File.OpenHandle(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocationSize: data.Length);
+        try
+        {
+            RandomAccess.Write(file, data, fileOffset: 0);
+            return file;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    // A file system may accept O_DIRECT at open and refuse the write (EINVAL); then this process writes buffered.
+    private static SafeFileHandle WriteDirect(SafeFileHandle file, string tempPath, ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            DirectFileWriter.Write(file, data);
+            return file;
+        }
+        catch (IOException)
+        {
+            file.Dispose();
+            DirectFileWriter.Disable();
+            File.Delete(tempPath);
+            return WriteBuffered(tempPath, data);
+        }
     }
 
     private void Link(string objectPath, string tempPath, string fullPath)

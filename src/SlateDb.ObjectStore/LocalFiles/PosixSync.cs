@@ -63,6 +63,9 @@ internal static partial class PosixSync
         }
     }
 
+    /// <summary>open(2) with a mode for a file it creates (Linux flag values); the fd, or -1 with the errno set.</summary>
+    public static int OpenWithMode(string path, int flags, int mode) => Open(path, flags, mode);
+
     /// <summary>Sets the extended attribute <paramref name="name"/> of the open file.</summary>
     /// <returns>0 on success, else the errno.</returns>
     public static int SetAttribute(SafeFileHandle file, string name, ReadOnlySpan<byte> value)
@@ -125,6 +128,9 @@ internal static partial class PosixSync
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags, int mode);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int FSync(int fd);

@@ -220,6 +220,54 @@ public sealed class LocalFileSystemObjectStoreTests : IDisposable
         Assert.Equal(["a/1", "c/0", "c/1"], seen);
     }
 
+    [Theory]
+    [InlineData(256 * 1024 - 1)]
+    [InlineData(256 * 1024)]
+    [InlineData(256 * 1024 + 1)]
+    [InlineData((4 * 1024 * 1024) + 4097)]
+    [InlineData(8 * 1024 * 1024)]
+    public async Task Large_objects_written_directly_read_back_exactly(int size)
+    {
+        // From 256 KiB objects go through direct I/O (where the file system allows it), in 4 MiB chunks with the last
+        // one padded and the file cut back; every size around those edges must come back byte for byte.
+        await AssertLargeObjectsRoundTripAsync(new LocalFileSystemObjectStore(_folder.FullPath), size);
+    }
+
+    [SkippableFact]
+    public async Task Large_objects_on_a_file_system_without_direct_io_are_written_buffered()
+    {
+        Skip.Unless(Directory.Exists("/dev/shm"), "No tmpfs at /dev/shm here.");
+        var root = Path.Combine("/dev/shm", $"slatedb-direct-{Environment.ProcessId}-{Path.GetRandomFileName()}");
+        try
+        {
+            await AssertLargeObjectsRoundTripAsync(new LocalFileSystemObjectStore(root), (1024 * 1024) + 3);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task AssertLargeObjectsRoundTripAsync(LocalFileSystemObjectStore store, int size)
+    {
+        var data = new byte[size];
+        new Random(size).NextBytes(data);
+        var meta = await store.PutAsync("db/compacted/big.sst", data, PutMode.Create);
+        Assert.Equal(size, meta.Size);
+        Assert.Equal(size, new FileInfo(Path.Combine(store.RootPath, "db", "compacted", "big.sst")).Length);
+        Assert.Equal(data, (await store.GetAsync("db/compacted/big.sst")).Bytes.ToArray());
+        var tail = await store.GetAsync("db/compacted/big.sst", new ByteRange(size - 100, 100));
+        Assert.Equal(data.AsSpan(size - 100).ToArray(), tail.Bytes.ToArray());
+        Assert.Equal(meta.ETag, (await store.HeadAsync("db/compacted/big.sst")).ETag);
+        await Assert.ThrowsAsync<ObjectAlreadyExistsException>(() => store.PutAsync("db/compacted/big.sst", data, PutMode.Create));
+        Assert.Empty(Directory.GetFiles(Path.Combine(store.RootPath, "db", "compacted"), ".slatedb-*"));
+
+        // An overwrite with a shorter object leaves exactly the new bytes.
+        var shorter = data.AsSpan(0, size / 2 + 1).ToArray();
+        await store.PutAsync("db/compacted/big.sst", shorter, PutMode.Overwrite);
+        Assert.Equal(shorter, (await store.GetAsync("db/compacted/big.sst")).Bytes.ToArray());
+    }
+
     private static async Task<List<string>> ListAsync(IObjectStore store, string prefix)
         => [.. (await ListMetaAsync(store, prefix)).Select(m => m.Path)];
 
