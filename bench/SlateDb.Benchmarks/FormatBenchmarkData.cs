@@ -32,9 +32,9 @@ internal static class FormatBenchmarkData
         return rows;
     }
 
-    public static SstBuildResult Build(Row[] rows, CompressionCodec codec)
+    public static SstBuildResult Build(Row[] rows, CompressionCodec codec, SstKind kind = SstKind.Compacted)
     {
-        using var writer = new SstWriter(new SstWriterOptions { Compression = codec, ExpectedSizeBytes = rows.Length * 150 });
+        using var writer = new SstWriter(new SstWriterOptions { Compression = codec, Kind = kind, ExpectedSizeBytes = rows.Length * 150 });
         foreach (var row in rows)
         {
             writer.Add(row);

@@ -14,17 +14,33 @@ namespace SlateDb.Format;
 /// the restarts and then scan at most that many entries. Flags: bits 0-1 the <see cref="RowKind"/>, bit 2 set when
 /// an expire timestamp is present; the other bits are zero.
 /// </summary>
+/// <remarks>
+/// The block is encoded straight into a <see cref="ByteBuffer"/>, from <see cref="Start"/> on: the builder's own, or
+/// the SST writer's output buffer, so a finished block is sealed in place instead of being copied.
+/// </remarks>
 internal sealed class BlockBuilder
 {
     private readonly ByteBuffer _buffer;
-    private readonly List<int> _restarts = [];
+    private readonly bool _ownsBuffer;
+    private int[] _restarts = new int[64];
+    private int _restartCount;
     private byte[] _lastKey = new byte[64];
     private int _lastKeyLength;
     private int _count;
+    private int _start;
 
+    /// <summary>Creates a builder encoding into a buffer of its own.</summary>
     public BlockBuilder(int initialCapacity)
     {
         _buffer = new ByteBuffer(Math.Max(initialCapacity, 256));
+        _ownsBuffer = true;
+    }
+
+    /// <summary>Creates a builder appending each block to <paramref name="output"/> (see <see cref="Reset"/>).</summary>
+    public BlockBuilder(ByteBuffer output)
+    {
+        _buffer = output;
+        _start = output.Length;
     }
 
     /// <summary>Whether the block holds no entry yet.</summary>
@@ -33,8 +49,11 @@ internal sealed class BlockBuilder
     /// <summary>How many entries the block holds.</summary>
     public int Count => _count;
 
+    /// <summary>Where the open block starts in the buffer.</summary>
+    public int Start => _start;
+
     /// <summary>The encoded size of the block if it were finished now.</summary>
-    public int EncodedSize => _buffer.Length + (sizeof(uint) * (_restarts.Count + 1));
+    public int EncodedSize => _buffer.Length - _start + (sizeof(uint) * (_restartCount + 1));
 
     /// <summary>The key of the last entry added.</summary>
     public ReadOnlySpan<byte> LastKey => _lastKey.AsSpan(0, _lastKeyLength);
@@ -43,11 +62,15 @@ internal sealed class BlockBuilder
     /// Appends a row unless the block is not empty and the row would take it past <paramref name="targetSize"/> bytes
     /// (an empty block takes any row). The caller has validated the row and keeps the block's ordering rules.
     /// </summary>
-    public bool TryAdd(in Row row, int targetSize)
+    public bool TryAdd(in Row row, int targetSize) => TryAdd(row.Key.Span, row.Value.Span, row, targetSize);
+
+    /// <summary>
+    /// As <see cref="TryAdd(in Row, int)"/>, with the row's key and value spans already taken (<paramref name="row"/>
+    /// supplies the other fields).
+    /// </summary>
+    public bool TryAdd(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, in Row row, int targetSize)
     {
-        var key = row.Key.Span;
-        var value = row.Value.Span;
-        var restart = _count % SstFormat.RestartInterval == 0;
+        var restart = (_count & (SstFormat.RestartInterval - 1)) == 0;
         var shared = restart ? 0 : key.CommonPrefixLength(LastKey);
         var unshared = key.Length - shared;
         var hasExpiry = row.HasExpiry;
@@ -60,24 +83,26 @@ internal sealed class BlockBuilder
 
         if (restart)
         {
-            _restarts.Add(_buffer.Length);
+            AddRestart();
         }
 
         var span = _buffer.GetSpan(length);
         var p = Varint.Write(span, (uint)shared);
         p += Varint.Write(span[p..], (uint)unshared);
         p += Varint.Write(span[p..], (uint)value.Length);
-        span[p++] = (byte)((byte)row.Kind | (hasExpiry ? SstFormat.HasExpireFlag : 0));
-        BinaryPrimitives.WriteUInt64LittleEndian(span[p..], row.Seq);
-        BinaryPrimitives.WriteInt64LittleEndian(span[(p + sizeof(ulong))..], row.CreateTs);
-        p += sizeof(ulong) + sizeof(long);
+        var fixedPart = span.Slice(p, SstFormat.EntryFixedLength + (hasExpiry ? sizeof(long) : 0));
+        fixedPart[0] = (byte)((byte)row.Kind | (hasExpiry ? SstFormat.HasExpireFlag : 0));
+        BinaryPrimitives.WriteUInt64LittleEndian(fixedPart[1..], row.Seq);
+        BinaryPrimitives.WriteInt64LittleEndian(fixedPart[(1 + sizeof(ulong))..], row.CreateTs);
+        p += SstFormat.EntryFixedLength;
         if (hasExpiry)
         {
-            BinaryPrimitives.WriteInt64LittleEndian(span[p..], row.ExpireTs);
+            BinaryPrimitives.WriteInt64LittleEndian(fixedPart[SstFormat.EntryFixedLength..], row.ExpireTs);
             p += sizeof(long);
         }
 
-        key[shared..].CopyTo(span[p..]);
+        var suffix = key[shared..];
+        suffix.CopyTo(span[p..]);
         p += unshared;
         value.CopyTo(span[p..]);
         _buffer.Advance(p + value.Length);
@@ -87,31 +112,50 @@ internal sealed class BlockBuilder
             Array.Resize(ref _lastKey, Math.Max(key.Length, _lastKey.Length * 2));
         }
 
-        key[shared..].CopyTo(_lastKey.AsSpan(shared));
+        suffix.CopyTo(_lastKey.AsSpan(shared));
         _lastKeyLength = key.Length;
         _count++;
         return true;
     }
 
     /// <summary>Appends the restart array and returns the encoded block (valid until <see cref="Reset"/>).</summary>
-    public ReadOnlySpan<byte> Finish()
+    public Span<byte> Finish()
     {
-        var trailer = _buffer.GetSpan(sizeof(uint) * (_restarts.Count + 1));
-        for (var i = 0; i < _restarts.Count; i++)
+        var trailerLength = sizeof(uint) * (_restartCount + 1);
+        var trailer = _buffer.GetSpan(trailerLength)[..trailerLength];
+        for (var i = 0; i < _restartCount; i++)
         {
             BinaryPrimitives.WriteUInt32LittleEndian(trailer[(i * sizeof(uint))..], (uint)_restarts[i]);
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(trailer[(_restarts.Count * sizeof(uint))..], (uint)_restarts.Count);
-        _buffer.Advance(sizeof(uint) * (_restarts.Count + 1));
-        return _buffer.WrittenSpan;
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer[(_restartCount * sizeof(uint))..], (uint)_restartCount);
+        _buffer.Advance(trailerLength);
+        return _buffer.WrittenSpan[_start..];
     }
 
-    /// <summary>Empties the block for reuse (the last key is kept for the caller until the next add).</summary>
+    /// <summary>
+    /// Empties the block for reuse (the last key is kept for the caller until the next add). A builder with its own
+    /// buffer forgets the old block; one writing into an output buffer starts the next block at its current end.
+    /// </summary>
     public void Reset()
     {
-        _buffer.Reset();
-        _restarts.Clear();
+        if (_ownsBuffer)
+        {
+            _buffer.Reset();
+        }
+
+        _start = _buffer.Length;
+        _restartCount = 0;
         _count = 0;
+    }
+
+    private void AddRestart()
+    {
+        if (_restartCount == _restarts.Length)
+        {
+            Array.Resize(ref _restarts, _restarts.Length * 2);
+        }
+
+        _restarts[_restartCount++] = _buffer.Length - _start;
     }
 }

@@ -18,64 +18,51 @@ internal static class BlockCompression
     [ThreadStatic]
     private static Decompressor? t_decompressor;
 
-    /// <summary>Appends the stored form of <paramref name="block"/> to <paramref name="output"/>; returns its length.</summary>
-    /// <param name="output">Where the stored block goes.</param>
-    /// <param name="block">The encoded block.</param>
+    /// <summary>
+    /// Turns the bytes written to <paramref name="output"/> since <paramref name="blockStart"/> (one encoded block) into
+    /// its stored form in place: replaced by its zstd form when <paramref name="compressor"/> is given and that is
+    /// smaller, then followed by the trailer. Returns the stored length.
+    /// </summary>
+    /// <param name="output">The buffer holding the block at its end.</param>
+    /// <param name="blockStart">Where the block starts in <paramref name="output"/>.</param>
     /// <param name="compressor">The compressor to try, or null to store the block uncompressed.</param>
-    public static int Write(ByteBuffer output, ReadOnlySpan<byte> block, Compressor? compressor)
+    /// <param name="scratch">A reusable buffer for the compressed form (grown as needed).</param>
+    public static int SealInPlace(ByteBuffer output, int blockStart, Compressor? compressor, ref byte[] scratch)
     {
-        if (block.Length > SstFormat.MaxDecodedBlockLength)
+        var blockLength = output.Length - blockStart;
+        if (blockLength > SstFormat.MaxDecodedBlockLength)
         {
             throw new InvalidOperationException(
-                $"A block of {block.Length} bytes exceeds the format's limit of {SstFormat.MaxDecodedBlockLength} bytes.");
+                $"A block of {blockLength} bytes exceeds the format's limit of {SstFormat.MaxDecodedBlockLength} bytes.");
         }
 
-        var codec = CompressionCodec.None;
-        int payloadLength;
         if (compressor is not null)
         {
-            var bound = Compressor.GetCompressBound(block.Length) + sizeof(uint);
-            var span = output.GetSpan(Math.Max(bound, block.Length) + SstFormat.BlockTrailerLength);
-            if (compressor.TryWrap(block, span[sizeof(uint)..], out var written) && written + sizeof(uint) < block.Length)
+            var bound = Compressor.GetCompressBound(blockLength);
+            if (scratch.Length < bound)
             {
-                BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)block.Length);
-                codec = CompressionCodec.Zstd;
-                payloadLength = written + sizeof(uint);
+                scratch = GC.AllocateUninitializedArray<byte>(Math.Max(bound, scratch.Length * 2));
             }
-            else
+
+            if (compressor.TryWrap(output.WrittenSpan[blockStart..], scratch, out var written) && written + sizeof(uint) < blockLength)
             {
-                block.CopyTo(span);
-                payloadLength = block.Length;
+                output.Truncate(blockStart);
+                var span = output.GetSpan(sizeof(uint) + written);
+                BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)blockLength);
+                scratch.AsSpan(0, written).CopyTo(span[sizeof(uint)..]);
+                output.Advance(sizeof(uint) + written);
+                return AppendTrailer(output, blockStart, CompressionCodec.Zstd);
             }
-        }
-        else
-        {
-            block.CopyTo(output.GetSpan(block.Length + SstFormat.BlockTrailerLength));
-            payloadLength = block.Length;
         }
 
-        var stored = output.GetSpan(payloadLength + SstFormat.BlockTrailerLength);
-        stored[payloadLength] = (byte)codec;
-        BinaryPrimitives.WriteUInt32LittleEndian(stored[(payloadLength + 1)..], Crc32C.Compute(stored[..(payloadLength + 1)]));
-        var storedLength = payloadLength + SstFormat.BlockTrailerLength;
-        output.Advance(storedLength);
-        return storedLength;
+        return AppendTrailer(output, blockStart, CompressionCodec.None);
     }
 
     /// <summary>
     /// Turns the bytes written to <paramref name="output"/> since <paramref name="payloadStart"/> into an uncompressed
     /// stored block by appending its trailer; returns the stored length.
     /// </summary>
-    public static int Seal(ByteBuffer output, int payloadStart)
-    {
-        var payloadLength = output.Length - payloadStart;
-        output.GetSpan(SstFormat.BlockTrailerLength)[0] = (byte)CompressionCodec.None;
-        output.Advance(1);
-        var crc = Crc32C.Compute(output.WrittenSpan[payloadStart..]);
-        BinaryPrimitives.WriteUInt32LittleEndian(output.GetSpan(sizeof(uint)), crc);
-        output.Advance(sizeof(uint));
-        return payloadLength + SstFormat.BlockTrailerLength;
-    }
+    public static int Seal(ByteBuffer output, int payloadStart) => AppendTrailer(output, payloadStart, CompressionCodec.None);
 
     /// <summary>
     /// Verifies the checksum of a stored block and returns its decoded bytes: a slice of <paramref name="stored"/> when
@@ -105,6 +92,17 @@ internal static class BlockCompression
             (byte)CompressionCodec.Zstd => Decompress(span[..payloadLength], objectPath, part, blockIndex),
             _ => throw Corrupt(objectPath, part, blockIndex, $"unknown compression codec {codec}"),
         };
+    }
+
+    private static int AppendTrailer(ByteBuffer output, int payloadStart, CompressionCodec codec)
+    {
+        var payloadLength = output.Length - payloadStart;
+        output.GetSpan(SstFormat.BlockTrailerLength)[0] = (byte)codec;
+        output.Advance(1);
+        var crc = Crc32C.Compute(output.WrittenSpan[payloadStart..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output.GetSpan(sizeof(uint)), crc);
+        output.Advance(sizeof(uint));
+        return payloadLength + SstFormat.BlockTrailerLength;
     }
 
     private static byte[] Decompress(ReadOnlySpan<byte> payload, string objectPath, string part, int blockIndex)

@@ -58,6 +58,14 @@ internal sealed class ByteBuffer : IBufferWriter<byte>
         _length += data.Length;
     }
 
+    /// <summary>Forgets the bytes written after the first <paramref name="length"/>.</summary>
+    public void Truncate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, _length);
+        _length = length;
+    }
+
     /// <summary>Forgets the written bytes, keeping the array.</summary>
     public void Reset() => _length = 0;
 

@@ -1,12 +1,14 @@
+using System.Runtime.CompilerServices;
 using SlateDb.Infrastructure;
 using ZstdSharp;
 
 namespace SlateDb.Format;
 
 /// <summary>
-/// Builds one SST in memory, block by block. Rows are encoded into the open data block; when the next row would push
-/// it past <see cref="SstWriterOptions.BlockSize"/> the block is sealed (compressed, checksummed) straight into the
-/// output buffer, so the writer holds the encoded SST once plus one open block. <see cref="Finish"/> appends the
+/// Builds one SST in memory, block by block. Rows are encoded straight into the output buffer as the open data block;
+/// when the next row would push it past <see cref="SstWriterOptions.BlockSize"/> the block is sealed in place
+/// (compressed when that helps, checksummed), so each row's bytes are written once and the writer holds only the
+/// encoded SST. <see cref="Finish"/> appends the
 /// filter, index, properties and footer and hands the output buffer to the caller without copying it.
 /// The layout is described in <c>Format/README.md</c>.
 /// </summary>
@@ -26,8 +28,9 @@ internal sealed class SstWriter : IDisposable
     private ulong[] _hashes = [];
     private int _hashCount;
     private byte[] _separator = new byte[64];
-    private ReadOnlyMemory<byte> _firstKey = ReadOnlyMemory<byte>.Empty;
-    private ReadOnlyMemory<byte> _lastKey = ReadOnlyMemory<byte>.Empty;
+    private byte[] _scratch = [];
+    private byte[] _firstKey = [];
+    private byte[] _lastKey = [];
     private int _pendingBlockLength = -1;
     private long _rowCount;
     private ulong _minSeq = ulong.MaxValue;
@@ -53,7 +56,7 @@ internal sealed class SstWriter : IDisposable
 
         _options = options;
         _output = new ByteBuffer(options.ExpectedSizeBytes > 0 ? options.ExpectedSizeBytes + 1024 : Math.Max(16 * 1024, options.BlockSize * 4));
-        _block = new BlockBuilder(Math.Min(options.BlockSize, 1024 * 1024) + 1024);
+        _block = new BlockBuilder(_output);
         _compressor = options.Compression == CompressionCodec.Zstd ? new Compressor(options.ZstdLevel) : null;
         _buildFilter = options.Kind == SstKind.Compacted && options.BloomBitsPerKey > 0;
     }
@@ -63,7 +66,7 @@ internal sealed class SstWriter : IDisposable
 
     /// <summary>The bytes the SST would take if finished now: blocks written, the open block, and estimates for the rest.</summary>
     public long EstimatedSize
-        => _output.Length + (_block.IsEmpty ? 0 : _block.EncodedSize + SstFormat.BlockTrailerLength)
+        => _block.Start + (_block.IsEmpty ? 0 : _block.EncodedSize + SstFormat.BlockTrailerLength)
            + _index.EncodedSize + (_pendingBlockLength >= 0 ? _block.LastKey.Length + 10 : 0) + (_block.IsEmpty ? 0 : _block.LastKey.Length + 10)
            + (_buildFilter && _hashCount >= _options.MinFilterKeys && _hashCount > 0 ? BloomFilter.EncodedSize(_hashCount, _options.BloomBitsPerKey) + SstFormat.BlockTrailerLength : 0)
            + 64 + _firstKey.Length + Math.Max(_lastKey.Length, _block.LastKey.Length) + SstFormat.FooterLength;
@@ -77,13 +80,12 @@ internal sealed class SstWriter : IDisposable
     {
         ObjectDisposedException.ThrowIf(_finished, this);
         var key = row.Key.Span;
+        var value = row.Value.Span;
         Limits.ValidateKey(key, nameof(row));
-        Limits.ValidateValue(row.Value.Span, nameof(row));
-        if (row.Kind > RowKind.Merge || (row.Kind == RowKind.Delete && !row.Value.IsEmpty))
+        Limits.ValidateValue(value, nameof(row));
+        if (row.Kind > RowKind.Merge || (row.Kind == RowKind.Delete && !value.IsEmpty))
         {
-            throw new ArgumentException(
-                $"Row {SstFormat.FormatKey(key)}@{row.Seq}: kind {row.Kind} with a {row.Value.Length}-byte value is not a valid row (tombstones carry no value).",
-                nameof(row));
+            ThrowInvalidRow(row);
         }
 
         var newKey = _rowCount == 0;
@@ -100,7 +102,7 @@ internal sealed class SstWriter : IDisposable
             newKey = order != 0;
         }
 
-        if (!_block.TryAdd(row, _options.BlockSize))
+        if (!_block.TryAdd(key, value, row, _options.BlockSize))
         {
             FlushBlock();
             if (_pendingBlockLength >= 0)
@@ -108,7 +110,7 @@ internal sealed class SstWriter : IDisposable
                 AddPendingIndexEntry(key);
             }
 
-            _block.TryAdd(row, _options.BlockSize);
+            _block.TryAdd(key, value, row, _options.BlockSize);
         }
 
         TrackStats(row, key, newKey);
@@ -145,7 +147,8 @@ internal sealed class SstWriter : IDisposable
         }
 
         long indexOffset = _output.Length;
-        var indexLength = BlockCompression.Write(_output, _index.Finish(), _compressor);
+        _output.Write(_index.Finish());
+        var indexLength = BlockCompression.SealInPlace(_output, (int)indexOffset, _compressor, ref _scratch);
         var info = new SstInfo
         {
             FirstKey = _firstKey,
@@ -167,6 +170,7 @@ internal sealed class SstWriter : IDisposable
 
         _finished = true;
         _hashes = [];
+        _scratch = [];
         _compressor?.Dispose();
         return new SstBuildResult(_output.WrittenMemory, info with { Size = _output.Length });
     }
@@ -180,7 +184,9 @@ internal sealed class SstWriter : IDisposable
 
     private void FlushBlock()
     {
-        var length = BlockCompression.Write(_output, _block.Finish(), _compressor);
+        var start = _block.Start;
+        _block.Finish();
+        var length = BlockCompression.SealInPlace(_output, start, _compressor, ref _scratch);
         _block.Reset();
         if (_options.Kind == SstKind.Wal)
         {
@@ -215,11 +221,11 @@ internal sealed class SstWriter : IDisposable
         }
         else if (_options.Kind == SstKind.Wal)
         {
-            if (key.SequenceCompareTo(_firstKey.Span) < 0)
+            if (key.SequenceCompareTo(_firstKey) < 0)
             {
                 _firstKey = key.ToArray();
             }
-            else if (key.SequenceCompareTo(_lastKey.Span) > 0)
+            else if (key.SequenceCompareTo(_lastKey) > 0)
             {
                 _lastKey = key.ToArray();
             }
@@ -240,4 +246,10 @@ internal sealed class SstWriter : IDisposable
         _minSeq = Math.Min(_minSeq, row.Seq);
         _maxSeq = Math.Max(_maxSeq, row.Seq);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowInvalidRow(in Row row)
+        => throw new ArgumentException(
+            $"Row {SstFormat.FormatKey(row.Key.Span)}@{row.Seq}: kind {row.Kind} with a {row.Value.Length}-byte value is not a valid row (tombstones carry no value).",
+            nameof(row));
 }

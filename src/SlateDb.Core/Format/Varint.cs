@@ -16,6 +16,12 @@ internal static class Varint
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Write(Span<byte> destination, uint value)
     {
+        if (value < 0x80)
+        {
+            destination[0] = (byte)value;
+            return 1;
+        }
+
         var i = 0;
         while (value >= 0x80)
         {

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using SlateDb.Engine;
+using SlateDb.Format;
 using SlateDb.Infrastructure;
 using SlateDb.Layout;
 using SlateDb.ObjectStore;
@@ -14,9 +15,13 @@ namespace SlateDb.Wal;
 //  2. A buffer's durable task completes only after its object is stored, and after every lower id was stored
 //     (one upload at a time, in queue order), so WriteHandle.Durable completes in sequence order.
 //  3. After the first failure every queued and future buffer's durable task faults with the same cause.
+//  4. Every sealed buffer's staging rows are disposed exactly once (returned to their pool): after encoding, or when
+//     the buffer is abandoned. Encoding runs here, off the write loop; an encoding error fails the writer like a
+//     failed PUT.
 //
 // Outline
-//   write loop (under its lock) → Enqueue(sealed) → this loop: Finish() the SST → PUT Create wal/<id>.sst
+//   write loop (under its lock) → Enqueue(sealed) → this loop: encode the staged rows into an SST
+//   → PUT Create wal/<id>.sst
 //   → publish durable watermarks → complete the buffer's durable task → report progress (backpressure)
 
 /// <summary>Stores sealed WAL buffers in the WAL object store, in id order.</summary>
@@ -24,6 +29,9 @@ internal sealed class WalWriter
 {
     private readonly Channel<SealedWal> _queue = Channel.CreateUnbounded<SealedWal>(
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+
+    // The output buffer of a WAL SST is sized from the buffer's estimate up to this; beyond it, it grows as needed.
+    private const int MaxExpectedSizeBytes = 256 * 1024 * 1024;
 
     private readonly IObjectStore _store;
     private readonly DbPaths _paths;
@@ -121,12 +129,7 @@ internal sealed class WalWriter
 
     private async Task StoreAsync(SealedWal sealedWal)
     {
-        ReadOnlyMemory<byte> data;
-        using (sealedWal.Writer)
-        {
-            data = sealedWal.Writer.Finish().Data;
-        }
-
+        var data = Encode(sealedWal);
         await _store.PutAsync(_paths.WalSstPath(sealedWal.WalId), data, PutMode.Create).ConfigureAwait(false);
         Volatile.Write(ref _durableSeq, sealedWal.MaxSeq);
         Volatile.Write(ref _lastDurableWalId, sealedWal.WalId);
@@ -136,9 +139,19 @@ internal sealed class WalWriter
         sealedWal.Durable.TrySetResult();
     }
 
+    // Encodes the staged rows into a WAL SST and returns the staging buffer to its pool.
+    private static ReadOnlyMemory<byte> Encode(SealedWal sealedWal)
+    {
+        using var staged = sealedWal.Staged;
+        var expected = (int)Math.Min(sealedWal.Bytes + (sealedWal.Bytes / 64), MaxExpectedSizeBytes);
+        using var writer = new SstWriter(sealedWal.Options with { ExpectedSizeBytes = expected });
+        staged.WriteTo(writer);
+        return writer.Finish().Data;
+    }
+
     private void Abandon(SealedWal sealedWal, Exception cause)
     {
-        sealedWal.Writer.Dispose();
+        sealedWal.Staged.Dispose();
         sealedWal.Durable.TrySetException(DurabilityError(cause));
     }
 
