@@ -168,10 +168,16 @@ internal sealed class Memtable
         }
         finally
         {
-            _stagedCount = 0;
-            _stagedBytes = 0;
-            _stagedMaxCreateTs = long.MinValue;
+            DiscardStaged();
         }
+    }
+
+    /// <summary>Drops the staged rows without publishing them (their arena bytes stay unused). Single writer only.</summary>
+    public void DiscardStaged()
+    {
+        _stagedCount = 0;
+        _stagedBytes = 0;
+        _stagedMaxCreateTs = long.MinValue;
     }
 
     /// <summary>

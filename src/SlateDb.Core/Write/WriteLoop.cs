@@ -380,6 +380,7 @@ internal sealed class WriteLoop : IDisposable
     {
         var error = new SlateDbException(SlateDbErrorKind.Internal, $"'{_services.DbPath}' failed while applying a write: {e.Message}", e);
         _lifecycle.TryFail(error);
+        _active.DiscardStaged();
         _wal.Fail(error);
         _ = Task.Run(() => _onFailure(error));
         return error;

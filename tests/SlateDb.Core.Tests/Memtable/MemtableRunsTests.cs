@@ -28,6 +28,23 @@ public class MemtableRunsTests
     }
 
     [Fact]
+    public async Task Discarded_staged_rows_are_never_published_and_the_table_can_freeze()
+    {
+        var table = new Table();
+        table.Add(Put("a", 1, "a1"));
+        table.Stage(Put("b", 2, "b2"));
+        Assert.Throws<InvalidOperationException>(() => table.Freeze(lastWalId: 0));
+
+        table.DiscardStaged();
+        table.Commit();
+        Assert.False(table.HasStaged);
+        Assert.Equal(1, table.Count);
+        var frozen = table.Freeze(lastWalId: 7);
+        Assert.Equal(7UL, frozen.LastWalId);
+        Assert.Equal("a@1:Put=a1", Show(await DrainAsync(frozen.CreateIterator(KeyRange.All))));
+    }
+
+    [Fact]
     public async Task A_commit_with_a_key_twice_at_one_seq_throws_names_it_and_publishes_nothing()
     {
         var table = new Table();
