@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using SlateDb.Infrastructure;
 using ZstdSharp;
@@ -31,6 +32,8 @@ internal sealed class SstWriter : IDisposable
     private byte[] _scratch = [];
     private byte[] _firstKey = [];
     private byte[] _lastKey = [];
+    private ulong _firstKeyPrefix;
+    private ulong _lastKeyPrefix;
     private int _pendingBlockLength = -1;
     private long _rowCount;
     private ulong _minSeq = ulong.MaxValue;
@@ -39,8 +42,13 @@ internal sealed class SstWriter : IDisposable
     private bool _finished;
 
     /// <summary>Creates a writer.</summary>
+    /// <param name="options">How to lay out the SST.</param>
+    /// <param name="output">
+    /// A buffer to encode into, emptied first (a caller writing many SSTs one after another reuses one); the finished
+    /// SST's bytes live in it until the caller empties or reuses it. Null: the writer allocates one.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public SstWriter(SstWriterOptions options)
+    public SstWriter(SstWriterOptions options, ByteBuffer? output = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BlockSize, 1, nameof(options.BlockSize));
@@ -55,7 +63,18 @@ internal sealed class SstWriter : IDisposable
         }
 
         _options = options;
-        _output = new ByteBuffer(options.ExpectedSizeBytes > 0 ? options.ExpectedSizeBytes + 1024 : Math.Max(16 * 1024, options.BlockSize * 4));
+        var capacity = options.ExpectedSizeBytes > 0 ? options.ExpectedSizeBytes + 1024 : Math.Max(16 * 1024, options.BlockSize * 4);
+        if (output is null)
+        {
+            _output = new ByteBuffer(capacity);
+        }
+        else
+        {
+            _output = output;
+            _output.Reset();
+            _output.GetSpan(capacity);
+        }
+
         _block = new BlockBuilder(_output);
         _compressor = options.Compression == CompressionCodec.Zstd ? new Compressor(options.ZstdLevel) : null;
         _buildFilter = options.Kind == SstKind.Compacted && options.BloomBitsPerKey > 0;
@@ -89,20 +108,22 @@ internal sealed class SstWriter : IDisposable
         }
 
         var newKey = _rowCount == 0;
+        var shared = -1;
         if (!newKey && _options.Kind == SstKind.Compacted)
         {
-            var order = key.SequenceCompareTo(_block.LastKey);
+            // One pass finds both the order and the prefix the block shares with the previous key.
+            var last = _block.LastKey;
+            shared = key.CommonPrefixLength(last);
+            var order = shared < key.Length && shared < last.Length ? key[shared] - last[shared] : key.Length - last.Length;
             if (order < 0 || (order == 0 && row.Seq >= _lastSeq))
             {
-                throw new ArgumentException(
-                    $"Rows must be added in (key ascending, seq descending) order: key {SstFormat.FormatKey(key)} seq {row.Seq} follows key {SstFormat.FormatKey(_block.LastKey)} seq {_lastSeq}.",
-                    nameof(row));
+                ThrowOutOfOrder(key, row.Seq, nameof(row));
             }
 
             newKey = order != 0;
         }
 
-        if (!_block.TryAdd(key, value, row, _options.BlockSize))
+        if (!_block.TryAdd(key, value, row, _options.BlockSize, shared))
         {
             FlushBlock();
             if (_pendingBlockLength >= 0)
@@ -110,7 +131,7 @@ internal sealed class SstWriter : IDisposable
                 AddPendingIndexEntry(key);
             }
 
-            _block.TryAdd(key, value, row, _options.BlockSize);
+            _block.TryAdd(key, value, row, _options.BlockSize, shared);
         }
 
         TrackStats(row, key, newKey);
@@ -218,16 +239,22 @@ internal sealed class SstWriter : IDisposable
         {
             _firstKey = key.ToArray();
             _lastKey = _firstKey;
+            _firstKeyPrefix = _lastKeyPrefix = KeyPrefix(key);
         }
         else if (_options.Kind == SstKind.Wal)
         {
-            if (key.SequenceCompareTo(_firstKey) < 0)
+            // Most keys fall strictly between the first and last key within their first 8 bytes; only the others
+            // need a full comparison.
+            var prefix = KeyPrefix(key);
+            if (prefix <= _firstKeyPrefix && key.SequenceCompareTo(_firstKey) < 0)
             {
                 _firstKey = key.ToArray();
+                _firstKeyPrefix = prefix;
             }
-            else if (key.SequenceCompareTo(_lastKey) > 0)
+            else if (prefix >= _lastKeyPrefix && key.SequenceCompareTo(_lastKey) > 0)
             {
                 _lastKey = key.ToArray();
+                _lastKeyPrefix = prefix;
             }
         }
 
@@ -246,6 +273,28 @@ internal sealed class SstWriter : IDisposable
         _minSeq = Math.Min(_minSeq, row.Seq);
         _maxSeq = Math.Max(_maxSeq, row.Seq);
     }
+
+    // The first 8 bytes of a key as a big-endian number, zero-padded: a smaller prefix means a smaller key, a larger
+    // one a larger key; equal prefixes decide nothing.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong KeyPrefix(ReadOnlySpan<byte> key)
+    {
+        if (key.Length >= sizeof(ulong))
+        {
+            return BinaryPrimitives.ReadUInt64BigEndian(key);
+        }
+
+        Span<byte> padded = stackalloc byte[sizeof(ulong)];
+        padded.Clear();
+        key.CopyTo(padded);
+        return BinaryPrimitives.ReadUInt64BigEndian(padded);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowOutOfOrder(ReadOnlySpan<byte> key, ulong seq, string paramName)
+        => throw new ArgumentException(
+            $"Rows must be added in (key ascending, seq descending) order: key {SstFormat.FormatKey(key)} seq {seq} follows key {SstFormat.FormatKey(_block.LastKey)} seq {_lastSeq}.",
+            paramName);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowInvalidRow(in Row row)
