@@ -1,6 +1,6 @@
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using SlateDb.Infrastructure;
+using SlateDb.Read;
 using ZstdSharp;
 
 namespace SlateDb.Format;
@@ -239,13 +239,13 @@ internal sealed class SstWriter : IDisposable
         {
             _firstKey = key.ToArray();
             _lastKey = _firstKey;
-            _firstKeyPrefix = _lastKeyPrefix = KeyPrefix(key);
+            _firstKeyPrefix = _lastKeyPrefix = RowOrder.KeyPrefix(key);
         }
         else if (_options.Kind == SstKind.Wal)
         {
             // Most keys fall strictly between the first and last key within their first 8 bytes; only the others
             // need a full comparison.
-            var prefix = KeyPrefix(key);
+            var prefix = RowOrder.KeyPrefix(key);
             if (prefix <= _firstKeyPrefix && key.SequenceCompareTo(_firstKey) < 0)
             {
                 _firstKey = key.ToArray();
@@ -272,22 +272,6 @@ internal sealed class SstWriter : IDisposable
         _lastSeq = row.Seq;
         _minSeq = Math.Min(_minSeq, row.Seq);
         _maxSeq = Math.Max(_maxSeq, row.Seq);
-    }
-
-    // The first 8 bytes of a key as a big-endian number, zero-padded: a smaller prefix means a smaller key, a larger
-    // one a larger key; equal prefixes decide nothing.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong KeyPrefix(ReadOnlySpan<byte> key)
-    {
-        if (key.Length >= sizeof(ulong))
-        {
-            return BinaryPrimitives.ReadUInt64BigEndian(key);
-        }
-
-        Span<byte> padded = stackalloc byte[sizeof(ulong)];
-        padded.Clear();
-        key.CopyTo(padded);
-        return BinaryPrimitives.ReadUInt64BigEndian(padded);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
