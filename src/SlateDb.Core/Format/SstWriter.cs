@@ -30,8 +30,10 @@ internal sealed class SstWriter : IDisposable
     private int _hashCount;
     private byte[] _separator = new byte[64];
     private byte[] _scratch = [];
-    private byte[] _firstKey = [];
-    private byte[] _lastKey = [];
+    private byte[] _firstKey = new byte[64];
+    private byte[] _lastKey = new byte[64];
+    private int _firstKeyLength;
+    private int _lastKeyLength;
     private ulong _firstKeyPrefix;
     private ulong _lastKeyPrefix;
     private int _pendingBlockLength = -1;
@@ -88,7 +90,7 @@ internal sealed class SstWriter : IDisposable
         => _block.Start + (_block.IsEmpty ? 0 : _block.EncodedSize + SstFormat.BlockTrailerLength)
            + _index.EncodedSize + (_pendingBlockLength >= 0 ? _block.LastKey.Length + 10 : 0) + (_block.IsEmpty ? 0 : _block.LastKey.Length + 10)
            + (_buildFilter && _hashCount >= _options.MinFilterKeys && _hashCount > 0 ? BloomFilter.EncodedSize(_hashCount, _options.BloomBitsPerKey) + SstFormat.BlockTrailerLength : 0)
-           + 64 + _firstKey.Length + Math.Max(_lastKey.Length, _block.LastKey.Length) + SstFormat.FooterLength;
+           + 64 + _firstKeyLength + Math.Max(_lastKeyLength, _block.LastKey.Length) + SstFormat.FooterLength;
 
     /// <summary>Adds a row; the writer copies what it needs, so the row's memory may be reused afterwards.</summary>
     /// <exception cref="ArgumentException">
@@ -154,7 +156,7 @@ internal sealed class SstWriter : IDisposable
 
         if (_options.Kind == SstKind.Compacted && _rowCount > 0)
         {
-            _lastKey = _block.LastKey.ToArray();
+            SetKey(ref _lastKey, ref _lastKeyLength, _block.LastKey);
         }
 
         var writeFilter = _buildFilter && _hashCount > 0 && _hashCount >= _options.MinFilterKeys;
@@ -172,8 +174,8 @@ internal sealed class SstWriter : IDisposable
         var indexLength = BlockCompression.SealInPlace(_output, (int)indexOffset, _compressor, ref _scratch);
         var info = new SstInfo
         {
-            FirstKey = _firstKey,
-            LastKey = _lastKey,
+            FirstKey = _firstKey.AsSpan(0, _firstKeyLength).ToArray(),
+            LastKey = _lastKey.AsSpan(0, _lastKeyLength).ToArray(),
             RowCount = _rowCount,
             MinSeq = _rowCount == 0 ? 0 : _minSeq,
             MaxSeq = _maxSeq,
@@ -237,8 +239,8 @@ internal sealed class SstWriter : IDisposable
     {
         if (_rowCount == 0)
         {
-            _firstKey = key.ToArray();
-            _lastKey = _firstKey;
+            SetKey(ref _firstKey, ref _firstKeyLength, key);
+            SetKey(ref _lastKey, ref _lastKeyLength, key);
             _firstKeyPrefix = _lastKeyPrefix = RowOrder.KeyPrefix(key);
         }
         else if (_options.Kind == SstKind.Wal)
@@ -246,14 +248,14 @@ internal sealed class SstWriter : IDisposable
             // Most keys fall strictly between the first and last key within their first 8 bytes; only the others
             // need a full comparison.
             var prefix = RowOrder.KeyPrefix(key);
-            if (prefix <= _firstKeyPrefix && key.SequenceCompareTo(_firstKey) < 0)
+            if (prefix <= _firstKeyPrefix && key.SequenceCompareTo(_firstKey.AsSpan(0, _firstKeyLength)) < 0)
             {
-                _firstKey = key.ToArray();
+                SetKey(ref _firstKey, ref _firstKeyLength, key);
                 _firstKeyPrefix = prefix;
             }
-            else if (prefix >= _lastKeyPrefix && key.SequenceCompareTo(_lastKey) > 0)
+            else if (prefix >= _lastKeyPrefix && key.SequenceCompareTo(_lastKey.AsSpan(0, _lastKeyLength)) > 0)
             {
-                _lastKey = key.ToArray();
+                SetKey(ref _lastKey, ref _lastKeyLength, key);
                 _lastKeyPrefix = prefix;
             }
         }
@@ -272,6 +274,18 @@ internal sealed class SstWriter : IDisposable
         _lastSeq = row.Seq;
         _minSeq = Math.Min(_minSeq, row.Seq);
         _maxSeq = Math.Max(_maxSeq, row.Seq);
+    }
+
+    // Copies key into a reused buffer (rows with ascending keys would otherwise allocate one array each).
+    private static void SetKey(ref byte[] buffer, ref int length, ReadOnlySpan<byte> key)
+    {
+        if (buffer.Length < key.Length)
+        {
+            buffer = new byte[Math.Max(key.Length, buffer.Length * 2)];
+        }
+
+        key.CopyTo(buffer);
+        length = key.Length;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
