@@ -14,7 +14,8 @@ namespace SlateDb.Wal;
 //     fenced this one: the writer fails with FencedException and stores nothing more.
 //  2. A buffer's durable task completes only after its object is stored, and after every lower id was stored
 //     (one upload at a time, in queue order), so WriteHandle.Durable completes in sequence order.
-//  3. After the first failure every queued and future buffer's durable task faults with the same cause.
+//  3. After the first failure every queued and future buffer's durable task faults with the same cause, and only
+//     after onFailure has run: a caller that sees a durable task fault finds the database already failed.
 //  4. Every sealed buffer's staging rows are disposed exactly once (returned to their pool): after encoding, or when
 //     the buffer is abandoned. Encoding runs here, off the write loop; an encoding error fails the writer like a
 //     failed PUT. Each SST is encoded into one reused output buffer, overwritten only after the previous PUT
@@ -126,9 +127,10 @@ internal sealed class WalWriter
                 var error = e is ObjectAlreadyExistsException
                     ? new FencedException($"WAL id {sealedWal.WalId} of '{_services.DbPath}' was created by a newer writer; this writer is fenced.", e)
                     : e;
+                // Fail the database first, so whoever sees this buffer's durable task fault finds it failed.
                 Interlocked.CompareExchange(ref _failure, error, null);
-                Abandon(sealedWal, error);
                 _onFailure(error);
+                Abandon(sealedWal, error);
             }
         }
     }
