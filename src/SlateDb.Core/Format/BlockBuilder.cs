@@ -62,16 +62,17 @@ internal sealed class BlockBuilder
     /// Appends a row unless the block is not empty and the row would take it past <paramref name="targetSize"/> bytes
     /// (an empty block takes any row). The caller has validated the row and keeps the block's ordering rules.
     /// </summary>
-    public bool TryAdd(in Row row, int targetSize) => TryAdd(row.Key.Span, row.Value.Span, row, targetSize);
+    public bool TryAdd(in Row row, int targetSize) => TryAdd(row.Key.Span, row.Value.Span, row, targetSize, -1);
 
     /// <summary>
     /// As <see cref="TryAdd(in Row, int)"/>, with the row's key and value spans already taken (<paramref name="row"/>
-    /// supplies the other fields).
+    /// supplies the other fields) and, unless negative, <paramref name="knownShared"/> the length of the prefix the key
+    /// shares with <see cref="LastKey"/>.
     /// </summary>
-    public bool TryAdd(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, in Row row, int targetSize)
+    public bool TryAdd(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, in Row row, int targetSize, int knownShared)
     {
         var restart = (_count & (SstFormat.RestartInterval - 1)) == 0;
-        var shared = restart ? 0 : key.CommonPrefixLength(LastKey);
+        var shared = restart ? 0 : knownShared >= 0 ? knownShared : key.CommonPrefixLength(LastKey);
         var unshared = key.Length - shared;
         var hasExpiry = row.HasExpiry;
         var length = Varint.SizeOf((uint)shared) + Varint.SizeOf((uint)unshared) + Varint.SizeOf((uint)value.Length)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace SlateDb.Format;
 
@@ -27,20 +28,26 @@ internal sealed class ByteBuffer : IBufferWriter<byte>
     public ReadOnlyMemory<byte> WrittenMemory => new(_array, 0, _length);
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Advance(int count)
     {
-        if (count < 0 || count > _array.Length - _length)
+        if ((uint)count > (uint)(_array.Length - _length))
         {
-            throw new ArgumentOutOfRangeException(nameof(count), $"Cannot advance {count} bytes past {_length} of {_array.Length}.");
+            ThrowBadAdvance(count);
         }
 
         _length += count;
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Span<byte> GetSpan(int sizeHint = 0)
     {
-        Ensure(Math.Max(sizeHint, 1));
+        if (_array.Length - _length < Math.Max(sizeHint, 1))
+        {
+            Ensure(Math.Max(sizeHint, 1));
+        }
+
         return _array.AsSpan(_length);
     }
 
@@ -68,6 +75,10 @@ internal sealed class ByteBuffer : IBufferWriter<byte>
 
     /// <summary>Forgets the written bytes, keeping the array.</summary>
     public void Reset() => _length = 0;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowBadAdvance(int count)
+        => throw new ArgumentOutOfRangeException(nameof(count), $"Cannot advance {count} bytes past {_length} of {_array.Length}.");
 
     private void Ensure(int size)
     {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using SlateDb.Infrastructure;
+using SlateDb.Read;
 using ZstdSharp;
 
 namespace SlateDb.Format;
@@ -29,8 +30,12 @@ internal sealed class SstWriter : IDisposable
     private int _hashCount;
     private byte[] _separator = new byte[64];
     private byte[] _scratch = [];
-    private byte[] _firstKey = [];
-    private byte[] _lastKey = [];
+    private byte[] _firstKey = new byte[64];
+    private byte[] _lastKey = new byte[64];
+    private int _firstKeyLength;
+    private int _lastKeyLength;
+    private ulong _firstKeyPrefix;
+    private ulong _lastKeyPrefix;
     private int _pendingBlockLength = -1;
     private long _rowCount;
     private ulong _minSeq = ulong.MaxValue;
@@ -39,8 +44,13 @@ internal sealed class SstWriter : IDisposable
     private bool _finished;
 
     /// <summary>Creates a writer.</summary>
+    /// <param name="options">How to lay out the SST.</param>
+    /// <param name="output">
+    /// A buffer to encode into, emptied first (a caller writing many SSTs one after another reuses one); the finished
+    /// SST's bytes live in it until the caller empties or reuses it. Null: the writer allocates one.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public SstWriter(SstWriterOptions options)
+    public SstWriter(SstWriterOptions options, ByteBuffer? output = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BlockSize, 1, nameof(options.BlockSize));
@@ -55,7 +65,18 @@ internal sealed class SstWriter : IDisposable
         }
 
         _options = options;
-        _output = new ByteBuffer(options.ExpectedSizeBytes > 0 ? options.ExpectedSizeBytes + 1024 : Math.Max(16 * 1024, options.BlockSize * 4));
+        var capacity = options.ExpectedSizeBytes > 0 ? options.ExpectedSizeBytes + 1024 : Math.Max(16 * 1024, options.BlockSize * 4);
+        if (output is null)
+        {
+            _output = new ByteBuffer(capacity);
+        }
+        else
+        {
+            _output = output;
+            _output.Reset();
+            _output.GetSpan(capacity);
+        }
+
         _block = new BlockBuilder(_output);
         _compressor = options.Compression == CompressionCodec.Zstd ? new Compressor(options.ZstdLevel) : null;
         _buildFilter = options.Kind == SstKind.Compacted && options.BloomBitsPerKey > 0;
@@ -69,7 +90,7 @@ internal sealed class SstWriter : IDisposable
         => _block.Start + (_block.IsEmpty ? 0 : _block.EncodedSize + SstFormat.BlockTrailerLength)
            + _index.EncodedSize + (_pendingBlockLength >= 0 ? _block.LastKey.Length + 10 : 0) + (_block.IsEmpty ? 0 : _block.LastKey.Length + 10)
            + (_buildFilter && _hashCount >= _options.MinFilterKeys && _hashCount > 0 ? BloomFilter.EncodedSize(_hashCount, _options.BloomBitsPerKey) + SstFormat.BlockTrailerLength : 0)
-           + 64 + _firstKey.Length + Math.Max(_lastKey.Length, _block.LastKey.Length) + SstFormat.FooterLength;
+           + 64 + _firstKeyLength + Math.Max(_lastKeyLength, _block.LastKey.Length) + SstFormat.FooterLength;
 
     /// <summary>Adds a row; the writer copies what it needs, so the row's memory may be reused afterwards.</summary>
     /// <exception cref="ArgumentException">
@@ -89,20 +110,22 @@ internal sealed class SstWriter : IDisposable
         }
 
         var newKey = _rowCount == 0;
+        var shared = -1;
         if (!newKey && _options.Kind == SstKind.Compacted)
         {
-            var order = key.SequenceCompareTo(_block.LastKey);
+            // One pass finds both the order and the prefix the block shares with the previous key.
+            var last = _block.LastKey;
+            shared = key.CommonPrefixLength(last);
+            var order = shared < key.Length && shared < last.Length ? key[shared] - last[shared] : key.Length - last.Length;
             if (order < 0 || (order == 0 && row.Seq >= _lastSeq))
             {
-                throw new ArgumentException(
-                    $"Rows must be added in (key ascending, seq descending) order: key {SstFormat.FormatKey(key)} seq {row.Seq} follows key {SstFormat.FormatKey(_block.LastKey)} seq {_lastSeq}.",
-                    nameof(row));
+                ThrowOutOfOrder(key, row.Seq, nameof(row));
             }
 
             newKey = order != 0;
         }
 
-        if (!_block.TryAdd(key, value, row, _options.BlockSize))
+        if (!_block.TryAdd(key, value, row, _options.BlockSize, shared))
         {
             FlushBlock();
             if (_pendingBlockLength >= 0)
@@ -110,7 +133,7 @@ internal sealed class SstWriter : IDisposable
                 AddPendingIndexEntry(key);
             }
 
-            _block.TryAdd(key, value, row, _options.BlockSize);
+            _block.TryAdd(key, value, row, _options.BlockSize, shared);
         }
 
         TrackStats(row, key, newKey);
@@ -133,7 +156,7 @@ internal sealed class SstWriter : IDisposable
 
         if (_options.Kind == SstKind.Compacted && _rowCount > 0)
         {
-            _lastKey = _block.LastKey.ToArray();
+            SetKey(ref _lastKey, ref _lastKeyLength, _block.LastKey);
         }
 
         var writeFilter = _buildFilter && _hashCount > 0 && _hashCount >= _options.MinFilterKeys;
@@ -151,8 +174,8 @@ internal sealed class SstWriter : IDisposable
         var indexLength = BlockCompression.SealInPlace(_output, (int)indexOffset, _compressor, ref _scratch);
         var info = new SstInfo
         {
-            FirstKey = _firstKey,
-            LastKey = _lastKey,
+            FirstKey = _firstKey.AsSpan(0, _firstKeyLength).ToArray(),
+            LastKey = _lastKey.AsSpan(0, _lastKeyLength).ToArray(),
             RowCount = _rowCount,
             MinSeq = _rowCount == 0 ? 0 : _minSeq,
             MaxSeq = _maxSeq,
@@ -216,18 +239,24 @@ internal sealed class SstWriter : IDisposable
     {
         if (_rowCount == 0)
         {
-            _firstKey = key.ToArray();
-            _lastKey = _firstKey;
+            SetKey(ref _firstKey, ref _firstKeyLength, key);
+            SetKey(ref _lastKey, ref _lastKeyLength, key);
+            _firstKeyPrefix = _lastKeyPrefix = RowOrder.KeyPrefix(key);
         }
         else if (_options.Kind == SstKind.Wal)
         {
-            if (key.SequenceCompareTo(_firstKey) < 0)
+            // Most keys fall strictly between the first and last key within their first 8 bytes; only the others
+            // need a full comparison.
+            var prefix = RowOrder.KeyPrefix(key);
+            if (prefix <= _firstKeyPrefix && key.SequenceCompareTo(_firstKey.AsSpan(0, _firstKeyLength)) < 0)
             {
-                _firstKey = key.ToArray();
+                SetKey(ref _firstKey, ref _firstKeyLength, key);
+                _firstKeyPrefix = prefix;
             }
-            else if (key.SequenceCompareTo(_lastKey) > 0)
+            else if (prefix >= _lastKeyPrefix && key.SequenceCompareTo(_lastKey.AsSpan(0, _lastKeyLength)) > 0)
             {
-                _lastKey = key.ToArray();
+                SetKey(ref _lastKey, ref _lastKeyLength, key);
+                _lastKeyPrefix = prefix;
             }
         }
 
@@ -246,6 +275,24 @@ internal sealed class SstWriter : IDisposable
         _minSeq = Math.Min(_minSeq, row.Seq);
         _maxSeq = Math.Max(_maxSeq, row.Seq);
     }
+
+    // Copies key into a reused buffer (rows with ascending keys would otherwise allocate one array each).
+    private static void SetKey(ref byte[] buffer, ref int length, ReadOnlySpan<byte> key)
+    {
+        if (buffer.Length < key.Length)
+        {
+            buffer = new byte[Math.Max(key.Length, buffer.Length * 2)];
+        }
+
+        key.CopyTo(buffer);
+        length = key.Length;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowOutOfOrder(ReadOnlySpan<byte> key, ulong seq, string paramName)
+        => throw new ArgumentException(
+            $"Rows must be added in (key ascending, seq descending) order: key {SstFormat.FormatKey(key)} seq {seq} follows key {SstFormat.FormatKey(_block.LastKey)} seq {_lastSeq}.",
+            paramName);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowInvalidRow(in Row row)

@@ -59,16 +59,15 @@ internal sealed class WalStagingBuffer : IDisposable
     /// <exception cref="ArgumentException">The key or value breaks a limit, or the row's kind or value is invalid.</exception>
     public void Append(in Row row)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         var key = row.Key.Span;
         var value = row.Value.Span;
-        Limits.ValidateKey(key, nameof(row));
-        Limits.ValidateValue(value, nameof(row));
-        if (row.Kind > RowKind.Merge || (row.Kind == RowKind.Delete && !value.IsEmpty))
+        if ((uint)(key.Length - 1) >= Limits.MaxKeyLength || (uint)value.Length > Limits.MaxValueLength
+            || row.Kind > RowKind.Merge || (row.Kind == RowKind.Delete && !value.IsEmpty))
         {
             ThrowInvalidRow(row);
         }
 
+        // A disposed buffer has no room, so the check for it waits for the slow path.
         var length = HeaderLength + key.Length + value.Length;
         if (_current.Length - _position < length)
         {
@@ -127,6 +126,7 @@ internal sealed class WalStagingBuffer : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void NewChunk(int rowLength)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         SyncCurrentLength();
         var size = _chunks.Count == 0 ? InitialChunkBytes : Math.Min(MaxChunkBytes, _current.Length * 2);
         _current = _pool.Rent(Math.Max(size, rowLength));
@@ -146,15 +146,21 @@ internal sealed class WalStagingBuffer : IDisposable
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowInvalidRow(in Row row)
-        => throw new ArgumentException(
+    {
+        Limits.ValidateKey(row.Key.Span, nameof(row));
+        Limits.ValidateValue(row.Value.Span, nameof(row));
+        throw new ArgumentException(
             $"Row {SstFormat.FormatKey(row.Key.Span)}@{row.Seq}: kind {row.Kind} with a {row.Value.Length}-byte value is not a valid row (tombstones carry no value).",
             nameof(row));
+    }
 
     /// <summary>Reads the rows back in the order appended; each row is a view into the buffer's chunks.</summary>
     public struct Reader
     {
         private readonly WalStagingBuffer _buffer;
-        private int _chunk;
+        private byte[] _array = [];
+        private int _length;
+        private int _chunk = -1;
         private int _position;
 
         internal Reader(WalStagingBuffer buffer)
@@ -165,28 +171,27 @@ internal sealed class WalStagingBuffer : IDisposable
         /// <summary>The next row, or false after the last one.</summary>
         public bool TryRead(out Row row)
         {
-            var chunks = _buffer._chunks;
-            while (_chunk < chunks.Count && _position >= _buffer._chunkLengths[_chunk])
+            while (_position >= _length)
             {
-                _chunk++;
+                if (++_chunk >= _buffer._chunks.Count)
+                {
+                    row = default;
+                    return false;
+                }
+
+                _array = _buffer._chunks[_chunk];
+                _length = _buffer._chunkLengths[_chunk];
                 _position = 0;
             }
 
-            if (_chunk >= chunks.Count)
-            {
-                row = default;
-                return false;
-            }
-
-            var chunk = chunks[_chunk];
-            var header = MemoryMarshal.Read<RowHeader>(chunk.AsSpan(_position));
+            var header = MemoryMarshal.Read<RowHeader>(_array.AsSpan(_position));
             var keyStart = _position + HeaderLength;
             var valueStart = keyStart + header.KeyLength;
             row = new Row(
-                new ReadOnlyMemory<byte>(chunk, keyStart, header.KeyLength),
+                new ReadOnlyMemory<byte>(_array, keyStart, header.KeyLength),
                 header.Seq,
                 (RowKind)header.Kind,
-                header.ValueLength == 0 ? ReadOnlyMemory<byte>.Empty : new ReadOnlyMemory<byte>(chunk, valueStart, header.ValueLength),
+                header.ValueLength == 0 ? ReadOnlyMemory<byte>.Empty : new ReadOnlyMemory<byte>(_array, valueStart, header.ValueLength),
                 header.CreateTs,
                 header.ExpireTs);
             _position = valueStart + header.ValueLength;

@@ -14,10 +14,12 @@ namespace SlateDb.Wal;
 //     fenced this one: the writer fails with FencedException and stores nothing more.
 //  2. A buffer's durable task completes only after its object is stored, and after every lower id was stored
 //     (one upload at a time, in queue order), so WriteHandle.Durable completes in sequence order.
-//  3. After the first failure every queued and future buffer's durable task faults with the same cause.
+//  3. After the first failure every queued and future buffer's durable task faults with the same cause, and only
+//     after onFailure has run: a caller that sees a durable task fault finds the database already failed.
 //  4. Every sealed buffer's staging rows are disposed exactly once (returned to their pool): after encoding, or when
 //     the buffer is abandoned. Encoding runs here, off the write loop; an encoding error fails the writer like a
-//     failed PUT.
+//     failed PUT. Each SST is encoded into one reused output buffer, overwritten only after the previous PUT
+//     completed (the object store contract: data is read only until the PUT's task completes).
 //
 // Outline
 //   write loop (under its lock) → Enqueue(sealed) → this loop: encode the staged rows into an SST
@@ -38,6 +40,11 @@ internal sealed class WalWriter
     private readonly EngineServices _services;
     private readonly Action<SealedWal> _onStored;
     private readonly Action<Exception> _onFailure;
+
+    // The encoded WAL SSTs, one at a time: a store reads a PUT's data only until the PUT completes, and PUTs are
+    // sequential, so one buffer serves every object (only the upload loop touches it).
+    private readonly ByteBuffer _output = new(64 * 1024);
+
     private ulong _lastDurableWalId;
     private ulong _durableSeq;
     private Exception? _failure;
@@ -120,9 +127,10 @@ internal sealed class WalWriter
                 var error = e is ObjectAlreadyExistsException
                     ? new FencedException($"WAL id {sealedWal.WalId} of '{_services.DbPath}' was created by a newer writer; this writer is fenced.", e)
                     : e;
+                // Fail the database first, so whoever sees this buffer's durable task fault finds it failed.
                 Interlocked.CompareExchange(ref _failure, error, null);
-                Abandon(sealedWal, error);
                 _onFailure(error);
+                Abandon(sealedWal, error);
             }
         }
     }
@@ -139,12 +147,12 @@ internal sealed class WalWriter
         sealedWal.Durable.TrySetResult();
     }
 
-    // Encodes the staged rows into a WAL SST and returns the staging buffer to its pool.
-    private static ReadOnlyMemory<byte> Encode(SealedWal sealedWal)
+    // Encodes the staged rows into a WAL SST in the reused output buffer and returns the staging buffer to its pool.
+    private ReadOnlyMemory<byte> Encode(SealedWal sealedWal)
     {
         using var staged = sealedWal.Staged;
         var expected = (int)Math.Min(sealedWal.Bytes + (sealedWal.Bytes / 64), MaxExpectedSizeBytes);
-        using var writer = new SstWriter(sealedWal.Options with { ExpectedSizeBytes = expected });
+        using var writer = new SstWriter(sealedWal.Options with { ExpectedSizeBytes = expected }, _output);
         staged.WriteTo(writer);
         return writer.Finish().Data;
     }

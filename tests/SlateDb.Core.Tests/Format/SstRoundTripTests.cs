@@ -171,6 +171,48 @@ public class SstRoundTripTests
     }
 
     [Fact]
+    public void WalSstRecordsTheSmallestAndLargestKeyWhateverTheirLengthOrSharedPrefix()
+    {
+        const int Seed = 31;
+        var random = new Random(Seed);
+        var alphabet = new byte[] { 0, 1, 0xFE, 0xFF };
+        for (var trial = 0; trial < 200; trial++)
+        {
+            using var writer = new SstWriter(new SstWriterOptions { Kind = SstKind.Wal, BlockSize = 256 });
+            var keys = new List<byte[]>();
+            for (var i = 0; i < 1 + random.Next(40); i++)
+            {
+                // Short keys, keys that are prefixes of one another and keys equal in their first 8 bytes.
+                var key = new byte[1 + random.Next(12)];
+                for (var j = 0; j < key.Length; j++)
+                {
+                    key[j] = alphabet[random.Next(alphabet.Length)];
+                }
+
+                keys.Add(key);
+                writer.Add(Put(key, (ulong)i + 1, "v"));
+            }
+
+            var info = writer.Finish().Info;
+            keys.Sort((a, b) => a.AsSpan().SequenceCompareTo(b));
+            Assert.True(info.FirstKey.Span.SequenceEqual(keys[0]), $"seed {Seed} trial {trial}: first key {Convert.ToHexString(info.FirstKey.Span)}, expected {Convert.ToHexString(keys[0])}");
+            Assert.True(info.LastKey.Span.SequenceEqual(keys[^1]), $"seed {Seed} trial {trial}: last key {Convert.ToHexString(info.LastKey.Span)}, expected {Convert.ToHexString(keys[^1])}");
+        }
+    }
+
+    [Fact]
+    public void RejectsAKeyThatIsAPrefixOfThePreviousOne()
+    {
+        using var writer = new SstWriter(new SstWriterOptions());
+        writer.Add(Put(Key("b"), 5, "v"));
+        writer.Add(Put([.. Key("b"), 0], 5, "longer sorts after"));
+        Assert.Throws<ArgumentException>(() => writer.Add(Put(Key("b"), 9, "shorter after longer")));
+        writer.Add(Put([.. Key("b"), 0], 4, "an older version of the same key"));
+        writer.Add(Put([.. Key("b"), 1], 9, "a new key"));
+        Assert.Equal(4, writer.RowCount);
+    }
+
+    [Fact]
     public void RejectsRowsOutOfOrderNamingTheKey()
     {
         using var writer = new SstWriter(new SstWriterOptions());
