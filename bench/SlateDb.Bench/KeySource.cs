@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Buffers.Text;
-
 namespace SlateDb.Bench;
 
 /// <summary>
@@ -26,7 +23,15 @@ internal sealed class KeySource
     /// <summary>Writes the key for <paramref name="index"/> into <paramref name="destination"/> (KeySize bytes).</summary>
     public void Key(long index, Span<byte> destination)
     {
-        if (!Utf8Formatter.TryFormat(index, destination[.._keySize], out _, new StandardFormat('D', (byte)Math.Min(_keySize, 99))))
+        var key = destination[.._keySize];
+        var rest = (ulong)index;
+        for (var i = key.Length - 1; i >= 0; i--)
+        {
+            key[i] = (byte)('0' + (rest % 10));
+            rest /= 10;
+        }
+
+        if (rest != 0)
         {
             throw new InvalidOperationException($"The key {index} does not fit in {_keySize} bytes.");
         }

@@ -6,16 +6,13 @@ namespace SlateDb.Memtable;
 /// Orders <see cref="RunEntry"/> values by (key ascending, seq descending), reading key bytes from the arena only
 /// when the first 16 bytes and the lengths cannot decide.
 /// </summary>
-internal readonly struct EntryOrder : IComparer<RunEntry>
+internal readonly struct EntryOrder
 {
     private const int PrefixBytes = 2 * sizeof(ulong);
 
     private readonly ByteArena _arena;
 
     public EntryOrder(ByteArena arena) => _arena = arena;
-
-    /// <inheritdoc />
-    public int Compare(RunEntry x, RunEntry y) => Compare(in x, in y);
 
     /// <summary>Negative when <paramref name="a"/> comes first, positive when <paramref name="b"/> does, 0 when equal.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -33,6 +33,7 @@ internal sealed class Memtable
     private readonly EntryOrder _order;
     private readonly SortedRuns _runs;
     private RunEntry[] _staged = new RunEntry[16];
+    private RunEntry[] _scratch = new RunEntry[16];
     private int _stagedCount;
     private long _stagedBytes;
     private long _stagedMaxCreateTs = long.MinValue;
@@ -269,7 +270,12 @@ internal sealed class Memtable
 
         if (!sorted)
         {
-            span.Sort(_order);
+            if (_scratch.Length < span.Length)
+            {
+                _scratch = new RunEntry[Math.Max(span.Length, _scratch.Length * 2)];
+            }
+
+            EntrySort.Sort(span, _scratch, in _order);
             for (var i = 1; i < span.Length; i++)
             {
                 if (_order.Compare(in span[i - 1], in span[i]) == 0)

@@ -37,9 +37,19 @@ internal static class RowOrder
             return BinaryPrimitives.ReadUInt64BigEndian(key);
         }
 
-        Span<byte> padded = stackalloc byte[sizeof(ulong)];
-        padded.Clear();
-        key.CopyTo(padded);
-        return BinaryPrimitives.ReadUInt64BigEndian(padded);
+        return ShortKeyPrefix(key);
+    }
+
+    // Keys under 8 bytes: their bytes, big-endian, in the high end (kept out of KeyPrefix so that it inlines).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ulong ShortKeyPrefix(ReadOnlySpan<byte> key)
+    {
+        ulong prefix = 0;
+        for (var i = 0; i < key.Length; i++)
+        {
+            prefix |= (ulong)key[i] << (56 - (8 * i));
+        }
+
+        return prefix;
     }
 }

@@ -32,6 +32,7 @@ internal sealed class MemtableFlusher
 
     private readonly EngineServices _services;
     private readonly IObjectStore _store;
+    private readonly ByteBuffer _output = new(64 * 1024);
     private readonly DbPaths _paths;
     private readonly Func<ImmutableMemtable, L0Table, Task> _publish;
     private readonly Action<Exception> _onFailure;
@@ -92,10 +93,13 @@ internal sealed class MemtableFlusher
         _queue.Writer.TryComplete();
     }
 
-    /// <summary>Writes the newest version of every key of <paramref name="memtable"/> (tombstones kept) as an SST.</summary>
-    public static async Task<SstBuildResult> BuildSstAsync(ImmutableMemtable memtable, SstWriterOptions options)
+    /// <summary>
+    /// Writes the newest version of every key of <paramref name="memtable"/> (tombstones kept) as an SST, into
+    /// <paramref name="output"/> when given (the result's bytes then live there until it is reused).
+    /// </summary>
+    public static async Task<SstBuildResult> BuildSstAsync(ImmutableMemtable memtable, SstWriterOptions options, ByteBuffer? output = null)
     {
-        using var writer = new SstWriter(options);
+        using var writer = new SstWriter(options, output);
         var rows = memtable.Table.CreateNewestIterator();
         await using (rows.ConfigureAwait(false))
         {
@@ -149,7 +153,9 @@ internal sealed class MemtableFlusher
             CreationTimeMs = now,
             ExpectedSizeBytes = (int)Math.Min(memtable.SizeBytes + (memtable.SizeBytes / 8), Array.MaxLength),
         };
-        var result = await BuildSstAsync(memtable, options).ConfigureAwait(false);
+        // One flush at a time, and the bytes are needed only until the PUT completes, so one buffer serves every
+        // flush: its pages stay mapped instead of being faulted in afresh for each L0 SST.
+        var result = await BuildSstAsync(memtable, options, _output).ConfigureAwait(false);
 
         // SSTs are never overwritten: an id that is taken (another life of this database minted it) gets a new one.
         for (var attempt = 1; ; attempt++)

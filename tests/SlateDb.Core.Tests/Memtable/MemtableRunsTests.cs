@@ -86,7 +86,7 @@ public class MemtableRunsTests
     [InlineData(4, false)]
     public async Task Random_batches_match_a_model_for_lookups_at_every_seq_and_scans_before_and_after_freezing(int seed, bool inSeqOrder)
     {
-        // Batches of 1 to 40 rows over few keys, so runs of many sizes merge and keys have many versions. Out of seq
+        // Batches of 1 to 120 rows over few keys, so runs of many sizes merge and keys have many versions. Out of seq
         // order, batches take seqs from a shuffled list (lookups then must search every run).
         var random = new Random(seed);
         var table = new Table(chunkSizeBytes: 4096);
@@ -100,12 +100,14 @@ public class MemtableRunsTests
         foreach (var seq in seqs)
         {
             var keys = new HashSet<string>();
-            var size = random.Next(3) == 0 ? 1 : random.Next(1, 41);
+            var size = random.Next(3) == 0 ? 1 : random.Next(12) == 0 ? random.Next(41, 120) : random.Next(1, 41);
             while (keys.Count < size)
             {
-                // Keys of 3 to 22 bytes sharing a long prefix, so some comparisons need the bytes after the 16th.
-                var k = random.Next(300);
-                keys.Add($"tenant-000000000{k % 7}/{k:D4}"[..(3 + (k % 20))]);
+                // Keys of 3 to 22 bytes sharing a long prefix, so some comparisons need the bytes after the 16th;
+                // the short ones are few distinct keys with many versions.
+                var k = random.Next(3000);
+                var full = $"tenant-000000000{k % 7}/{k:D4}";
+                keys.Add(full[..(full.Length - (k % 20))]);
             }
 
             foreach (var key in keys)
