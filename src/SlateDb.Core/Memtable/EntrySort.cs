@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SlateDb.Memtable;
 
 /// <summary>
@@ -10,6 +11,7 @@ internal static class EntrySort
     private const int InsertionSortMax = 12;
 
     /// <summary>Sorts <paramref name="entries"/> by <paramref name="order"/>; <paramref name="scratch"/> is at least as long.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sort(Span<RunEntry> entries, Span<RunEntry> scratch, in EntryOrder order)
     {
         if (entries.Length <= InsertionSortMax)

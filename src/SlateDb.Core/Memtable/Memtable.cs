@@ -108,6 +108,7 @@ internal sealed class Memtable
     /// </summary>
     /// <exception cref="ArgumentException">The key is empty or too long, or the value is too long.</exception>
     /// <exception cref="InvalidOperationException">The table is frozen.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Stage(in Row row)
     {
         var key = row.Key.Span;
@@ -134,6 +135,7 @@ internal sealed class Memtable
     /// and the staged rows are dropped. Single writer only.
     /// </summary>
     /// <exception cref="InvalidOperationException">A (key, seq) pair is staged twice or already in the table.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Commit()
     {
         if (_stagedCount == 0)
@@ -255,6 +257,7 @@ internal sealed class Memtable
     private RunSet Snapshot() => _frozen ? _runs.Compact() : _runs.Current;
 
     // Sorts a staged run and checks that its (key, seq) pairs are new; returns its seq range.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (ulong Min, ulong Max) SortAndCheck(RunEntry[] run)
     {
         var span = run.AsSpan();

@@ -21,6 +21,7 @@ internal static class RowRecord
     public const int HeaderBytes = 21;
 
     /// <summary>Copies <paramref name="row"/> into <paramref name="arena"/> and returns the entry that points at it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RunEntry Write(ByteArena arena, in Row row)
     {
         var key = row.Key.Span;

@@ -57,6 +57,7 @@ internal sealed class WalStagingBuffer : IDisposable
     /// Copies <paramref name="row"/> into the buffer.
     /// </summary>
     /// <exception cref="ArgumentException">The key or value breaks a limit, or the row's kind or value is invalid.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Append(in Row row)
     {
         var key = row.Key.Span;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SlateDb.Engine;
 using SlateDb.Format;
 using SlateDb.Read;
@@ -104,6 +105,7 @@ internal sealed class WriteLoop : IDisposable
     public long UnflushedBytes => _backpressure.Unflushed(Volatile.Read(ref _active).SizeBytes, _wal.Bytes);
 
     /// <summary>Applies every live operation of <paramref name="batch"/> under one sequence number.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public WriteHandle Write(WriteBatch batch)
     {
         lock (_gate)
