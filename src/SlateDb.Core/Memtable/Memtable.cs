@@ -79,6 +79,12 @@ internal sealed class Memtable
     /// <summary>Whether <see cref="Freeze"/> was called; a frozen table rejects <see cref="Add"/>.</summary>
     public bool IsFrozen => _frozen;
 
+    /// <summary>The number of sorted runs the rows are in (what a lookup may search).</summary>
+    public int RunCount => _runs.Current.Runs.Length;
+
+    /// <summary>The number of entries in the largest run.</summary>
+    public int LargestRun => _runs.Current.Runs.Select(run => run.Length).DefaultIfEmpty().Max();
+
     /// <summary>Whether rows are staged and not yet committed.</summary>
     public bool HasStaged => _stagedCount > 0;
 

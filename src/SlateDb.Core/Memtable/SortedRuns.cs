@@ -3,8 +3,9 @@ using System.Runtime.CompilerServices;
 namespace SlateDb.Memtable;
 
 // The sorted runs of a memtable: each committed batch of rows becomes a run (an array of entries sorted by key
-// ascending, seq descending), and runs are merged like the digits of a binary counter, so a table of n rows holds
-// about log2(n / batch) runs and each entry is copied about that many times, in sequential passes over arrays.
+// ascending, seq descending), and runs are merged like the digits of a binary counter up to MaxMergedEntries, so a
+// table of n rows holds about log2(min(n, max) / batch) + n / max runs and each entry is copied about
+// log2(max / batch) times, in sequential passes over arrays.
 //
 // Invariants
 //  1. Runs are immutable once built. The stack holds them oldest first; a merge only ever combines the two newest,
@@ -20,6 +21,13 @@ namespace SlateDb.Memtable;
 /// <summary>The runs of a memtable: pushes and merges (writer), published snapshots (readers).</summary>
 internal sealed class SortedRuns
 {
+    /// <summary>
+    /// The largest run a push merges into (4 MiB of entries). Merging stops there, so the write gate never waits for
+    /// a merge of more than about a millisecond; a full memtable keeps a few runs of this size (searched one after
+    /// another) until it is frozen and compacted into one, off the write path.
+    /// </summary>
+    public const int MaxMergedEntries = 1 << 17;
+
     private readonly EntryOrder _order;
     private readonly List<RunEntry[]> _stack = [];
     private readonly Lock _lock = new();
@@ -36,7 +44,7 @@ internal sealed class SortedRuns
         lock (_lock)
         {
             _stack.Add(run);
-            while (_stack.Count >= 2 && _stack[^2].Length <= _stack[^1].Length)
+            while (_stack.Count >= 2 && _stack[^2].Length <= _stack[^1].Length && _stack[^2].Length + _stack[^1].Length <= MaxMergedEntries)
             {
                 MergeNewestTwo();
             }

@@ -134,6 +134,55 @@ public class MemtableRunsTests
     }
 
     [Fact]
+    public async Task A_large_table_keeps_runs_of_bounded_size_finds_the_newest_version_and_compacts_when_frozen()
+    {
+        // 400 k rows in batches of 100 over 60 k keys: pushes stop merging at MaxMergedEntries, so the table holds
+        // several large runs, and most keys have versions in more than one of them.
+        const int Keys = 60_000;
+        var table = new Table();
+        var newest = new ulong[Keys];
+        var random = new Random(5);
+        ulong seq = 0;
+        var batch = new HashSet<int>();
+        for (var b = 0; b < 4000; b++)
+        {
+            seq++;
+            batch.Clear();
+            while (batch.Count < 100)
+            {
+                batch.Add(random.Next(Keys));
+            }
+
+            foreach (var k in batch)
+            {
+                table.Stage(Put($"key{k:D8}", seq, $"{seq}"));
+                newest[k] = seq;
+            }
+
+            table.Commit();
+        }
+
+        Assert.Equal(400_000, table.Count);
+        Assert.InRange(table.LargestRun, 1, SlateDb.Memtable.SortedRuns.MaxMergedEntries);
+        Assert.InRange(table.RunCount, 400_000 / SlateDb.Memtable.SortedRuns.MaxMergedEntries, 20);
+        for (var k = 0; k < Keys; k += 7)
+        {
+            var found = table.TryGet(Bytes($"key{k:D8}"), ulong.MaxValue, out var row);
+            Assert.Equal(newest[k] != 0, found);
+            if (found)
+            {
+                Assert.Equal(newest[k], row.Seq);
+            }
+        }
+
+        table.Freeze(lastWalId: 0);
+        var rows = await DrainAsync(table.CreateNewestIterator());
+        Assert.Equal(1, table.RunCount);
+        Assert.Equal(newest.Count(s => s != 0), rows.Count);
+        Assert.All(rows, r => Assert.Equal(newest[int.Parse(System.Text.Encoding.ASCII.GetString(r.Key.Span[3..]), System.Globalization.CultureInfo.InvariantCulture)], r.Seq));
+    }
+
+    [Fact]
     public async Task Readers_see_each_commit_whole_while_the_writer_commits()
     {
         // Every commit writes keys 0..9 at one seq; a snapshot must show all ten keys at the same newest seq.
