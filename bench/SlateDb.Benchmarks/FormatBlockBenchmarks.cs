@@ -60,4 +60,11 @@ public class FormatBlockBenchmarks
         _cursor.Reset(_block);
         return _cursor.Seek(_rows[_rows.Length * 2 / 3].Key.Span);
     }
+
+    [Benchmark]
+    public bool FindInBlock()
+    {
+        var key = _rows[_rows.Length * 2 / 3].Key;
+        return BlockSearch.Find(_block, key.Span, ulong.MaxValue, key, out _) == BlockSearchResult.Found;
+    }
 }

@@ -56,35 +56,55 @@ internal sealed class BlockCache
 
     /// <summary>Looks up block <paramref name="blockIndex"/> of the SST identified by <paramref name="sstId"/>.</summary>
     public bool TryGet(string sstId, int blockIndex, [NotNullWhen(true)] out DataBlock? block)
-    {
-        if (_entries.TryGetValue(new BlockKey(sstId, blockIndex), out var entry) && entry.Block is { } found)
-        {
-            if (entry.Referenced == 0)
-            {
-                entry.Referenced = 1;
-            }
+        => TryGetEntry(sstId, blockIndex, out _, out block);
 
-            Interlocked.Increment(ref _hits);
+    /// <summary>
+    /// A view of the blocks of one SST (<paramref name="sstId"/>, <paramref name="blockCount"/> blocks) that remembers
+    /// where it found each block, so that repeated lookups of a block skip the hash table.
+    /// </summary>
+    public SstBlockCache ForSst(string sstId, int blockCount) => new(this, sstId, blockCount);
+
+    /// <summary>As <see cref="TryGet"/>, also giving the entry that holds the block (for <see cref="SstBlockCache"/>).</summary>
+    internal bool TryGetEntry(string sstId, int blockIndex, out Entry? entry, [NotNullWhen(true)] out DataBlock? block)
+    {
+        if (_entries.TryGetValue(new BlockKey(sstId, blockIndex), out entry) && entry.Block is { } found)
+        {
+            Hit(entry);
             block = found;
             return true;
         }
 
         Interlocked.Increment(ref _misses);
+        entry = null;
         block = null;
         return false;
+    }
+
+    /// <summary>Counts a hit on <paramref name="entry"/> and marks it referenced.</summary>
+    internal void Hit(Entry entry)
+    {
+        if (entry.Referenced == 0)
+        {
+            entry.Referenced = 1;
+        }
+
+        Interlocked.Increment(ref _hits);
     }
 
     /// <summary>Whether a block is cached, without counting a hit or a miss or marking it referenced.</summary>
     public bool Contains(string sstId, int blockIndex) => _entries.ContainsKey(new BlockKey(sstId, blockIndex));
 
     /// <summary>Caches a block (a no-op when the block is already cached or larger than the whole cache).</summary>
-    public void Add(string sstId, int blockIndex, DataBlock block)
+    public void Add(string sstId, int blockIndex, DataBlock block) => AddEntry(sstId, blockIndex, block);
+
+    /// <summary>As <see cref="Add"/>; returns the entry now holding the block, or null when it is too large to cache.</summary>
+    internal Entry? AddEntry(string sstId, int blockIndex, DataBlock block)
     {
         ArgumentNullException.ThrowIfNull(block);
         var size = block.MemorySize;
         if (size > CapacityBytes)
         {
-            return;
+            return null;
         }
 
         var entry = new Entry(new BlockKey(sstId, blockIndex), block, size);
@@ -92,7 +112,7 @@ internal sealed class BlockCache
         {
             if (!_entries.TryAdd(entry.Key, entry))
             {
-                return;
+                return _entries.TryGetValue(entry.Key, out var existing) ? existing : null;
             }
 
             _ring.Enqueue(entry);
@@ -114,6 +134,8 @@ internal sealed class BlockCache
                 Evict(victim);
             }
         }
+
+        return entry;
     }
 
     /// <summary>Drops every block of one SST (for example after it was deleted); <paramref name="sstId"/> comes from <see cref="SstReader.CacheIdOf"/>.</summary>
@@ -141,9 +163,10 @@ internal sealed class BlockCache
         }
     }
 
-    private readonly record struct BlockKey(string SstId, int BlockIndex);
+    internal readonly record struct BlockKey(string SstId, int BlockIndex);
 
-    private sealed class Entry(BlockKey key, DataBlock block, long size)
+    /// <summary>A cached block; <see cref="Block"/> becomes null when the block leaves the cache.</summary>
+    internal sealed class Entry(BlockKey key, DataBlock block, long size)
     {
         public BlockKey Key { get; } = key;
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using SlateDb.Infrastructure;
 
@@ -63,26 +62,11 @@ internal sealed class BlockCursor
     public bool Seek(ReadOnlySpan<byte> target)
     {
         var block = _block ?? throw new InvalidOperationException("The cursor has no block.");
-        var lo = 0;
-        var hi = block.RestartCount - 1;
-        while (lo < hi)
-        {
-            var mid = (lo + hi + 1) >>> 1;
-            if (RestartKey(block, mid).SequenceCompareTo(target) < 0)
-            {
-                lo = mid;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        PositionAtRestart(lo);
+        PositionAtRestart(block.SeekRestart(target));
         while (_offset < block.EntriesLength)
         {
             Decode(block);
-            if (CurrentKey.SequenceCompareTo(target) >= 0)
+            if (KeyCompare.Compare(CurrentKey, target) >= 0)
             {
                 _pending = true;
                 return true;
@@ -101,90 +85,27 @@ internal sealed class BlockCursor
         _nextRestartOffset = _offset;
     }
 
-    // The full key stored at a restart point (restart entries share nothing with their predecessor).
-    private static ReadOnlySpan<byte> RestartKey(DataBlock block, int restart)
-    {
-        var entries = block.Entries;
-        var p = block.RestartOffset(restart);
-        if (!Varint.TryRead(entries, ref p, out var shared) || !Varint.TryRead(entries, ref p, out var unshared)
-            || !Varint.TryRead(entries, ref p, out _))
-        {
-            throw block.Corrupt($"restart point {restart} has a truncated header");
-        }
-
-        var flags = (uint)p < (uint)entries.Length ? entries[p] : 0;
-        var keyStart = (long)p + SstFormat.EntryFixedLength + ((flags & SstFormat.HasExpireFlag) != 0 ? sizeof(long) : 0);
-        if (shared != 0 || unshared == 0 || keyStart + unshared > entries.Length)
-        {
-            throw block.Corrupt($"restart point {restart} does not hold a whole key");
-        }
-
-        return entries.Slice((int)keyStart, (int)unshared);
-    }
-
     private void Decode(DataBlock block)
     {
         var entries = block.Entries;
         var start = _offset;
-        var p = start;
-        var atRestart = p == _nextRestartOffset;
-        if (p > _nextRestartOffset)
+        var atRestart = start == _nextRestartOffset;
+        if (start > _nextRestartOffset)
         {
             throw block.Corrupt($"restart point {_nextRestart} at offset {_nextRestartOffset} falls inside an entry");
         }
 
-        // Fast path: the three lengths fit one byte each (keys and values under 128 bytes) and the fixed part is in bounds.
-        uint shared, unshared, valueLength;
-        if ((uint)(p + 3 + SstFormat.EntryFixedLength) <= (uint)entries.Length && ((entries[p] | entries[p + 1] | entries[p + 2]) & 0x80) == 0)
-        {
-            shared = entries[p];
-            unshared = entries[p + 1];
-            valueLength = entries[p + 2];
-            p += 3;
-        }
-        else if (!Varint.TryRead(entries, ref p, out shared) || !Varint.TryRead(entries, ref p, out unshared)
-            || !Varint.TryRead(entries, ref p, out valueLength) || p + SstFormat.EntryFixedLength > entries.Length)
-        {
-            throw block.Corrupt($"the entry at offset {start} has a truncated header");
-        }
-
-        var fixedPart = entries.Slice(p, SstFormat.EntryFixedLength);
-        var flags = fixedPart[0];
-        var seq = BinaryPrimitives.ReadUInt64LittleEndian(fixedPart[1..]);
-        var createTs = BinaryPrimitives.ReadInt64LittleEndian(fixedPart[(1 + sizeof(ulong))..]);
-        p += SstFormat.EntryFixedLength;
-        var expireTs = Row.NoExpiry;
-        if ((flags & SstFormat.HasExpireFlag) != 0)
-        {
-            if (p + sizeof(long) > entries.Length)
-            {
-                throw block.Corrupt($"the entry at offset {start} is cut off");
-            }
-
-            expireTs = BinaryPrimitives.ReadInt64LittleEndian(entries.Slice(p, sizeof(long)));
-            p += sizeof(long);
-        }
-
-        var kind = (RowKind)(flags & SstFormat.KindMask);
-        var keyLength = (long)shared + unshared;
-        if (shared > (uint)_keyLength || (atRestart && shared != 0) || keyLength == 0 || keyLength > Limits.MaxKeyLength
-            || (long)p + unshared + valueLength > entries.Length || (flags & SstFormat.UnknownFlags) != 0
-            || kind > RowKind.Merge || (kind == RowKind.Delete && valueLength != 0))
-        {
-            throw block.Corrupt(
-                $"the entry at offset {start} is malformed (shared {shared} of {_keyLength}, suffix {unshared}, value {valueLength}, flags 0x{flags:x2})");
-        }
-
+        BlockEntry.Read(block, entries, start, _keyLength, atRestart, out var entry);
+        var keyLength = entry.KeyLength;
         if (_key.Length < keyLength)
         {
-            Array.Resize(ref _key, (int)Math.Max(keyLength, Math.Min(Limits.MaxKeyLength, _key.Length * 2L)));
+            Array.Resize(ref _key, Math.Max(keyLength, (int)Math.Min(Limits.MaxKeyLength, _key.Length * 2L)));
         }
 
-        entries.Slice(p, (int)unshared).CopyTo(_key.AsSpan((int)shared));
-        _keyLength = (int)keyLength;
-        p += (int)unshared;
-        _current = new Row(new ReadOnlyMemory<byte>(_key, 0, _keyLength), seq, kind, block.Slice(p, (int)valueLength), createTs, expireTs);
-        _offset = p + (int)valueLength;
+        entries.Slice(entry.SuffixStart, entry.Unshared).CopyTo(_key.AsSpan(entry.Shared));
+        _keyLength = keyLength;
+        _current = new Row(new ReadOnlyMemory<byte>(_key, 0, keyLength), entry.Seq, entry.Kind, block.Slice(entry.ValueStart, entry.ValueLength), entry.CreateTs, entry.ExpireTs);
+        _offset = entry.End;
         if (atRestart)
         {
             _nextRestart++;

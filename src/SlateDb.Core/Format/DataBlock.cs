@@ -85,6 +85,52 @@ internal sealed class DataBlock
     public int RestartOffset(int i)
         => (int)Math.Min(int.MaxValue, BinaryPrimitives.ReadUInt32LittleEndian(Span[(EntriesLength + (i * sizeof(uint)))..]));
 
+    /// <summary>The full key stored at restart point <paramref name="restart"/> (restart entries share nothing with their predecessor).</summary>
+    /// <exception cref="CorruptionException">The restart entry does not hold a whole key.</exception>
+    public ReadOnlySpan<byte> RestartKey(int restart)
+    {
+        var entries = Entries;
+        var p = RestartOffset(restart);
+        if (!Varint.TryRead(entries, ref p, out var shared) || !Varint.TryRead(entries, ref p, out var unshared)
+            || !Varint.TryRead(entries, ref p, out _))
+        {
+            throw Corrupt($"restart point {restart} has a truncated header");
+        }
+
+        var flags = (uint)p < (uint)entries.Length ? entries[p] : 0;
+        var keyStart = (long)p + SstFormat.EntryFixedLength + ((flags & SstFormat.HasExpireFlag) != 0 ? sizeof(long) : 0);
+        if (shared != 0 || unshared == 0 || keyStart + unshared > entries.Length)
+        {
+            throw Corrupt($"restart point {restart} does not hold a whole key");
+        }
+
+        return entries.Slice((int)keyStart, (int)unshared);
+    }
+
+    /// <summary>
+    /// The last restart point whose key is less than <paramref name="key"/>, or 0 when there is none: the first entry
+    /// whose key is ≥ <paramref name="key"/> is at or after it (and, when no restart key is ≥, within its run).
+    /// </summary>
+    public int SeekRestart(ReadOnlySpan<byte> key)
+    {
+        var lo = 0;
+        var hi = RestartCount - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) >>> 1;
+            if (KeyCompare.Compare(RestartKey(mid), key) < 0)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return lo;
+    }
+
     /// <summary>A copy whose bytes are exactly this block's (so a cached block does not pin a larger buffer).</summary>
     public DataBlock Compact() => _array.Length <= Length + 64 ? this : new DataBlock(Span.ToArray(), ObjectPath, Index);
 

@@ -51,7 +51,7 @@ internal sealed class IndexBlock
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (span.Slice(_keyStarts[mid], _keyLengths[mid]).SequenceCompareTo(key) < 0)
+            if (KeyCompare.Compare(span.Slice(_keyStarts[mid], _keyLengths[mid]), key) < 0)
             {
                 lo = mid + 1;
             }

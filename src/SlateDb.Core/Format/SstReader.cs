@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using SlateDb.Cache;
 using SlateDb.ObjectStore;
 using SlateDb.Read;
@@ -18,8 +19,7 @@ internal sealed class SstReader
 {
     private readonly IObjectStore? _store;
     private readonly ReadOnlyMemory<byte> _data;
-    private readonly BlockCache? _cache;
-    private readonly string _cacheId;
+    private readonly SstBlockCache? _cache;
     private readonly IndexBlock _index;
     private readonly BloomFilter? _filter;
 
@@ -28,8 +28,7 @@ internal sealed class SstReader
         _store = store;
         _data = data;
         Path = path;
-        _cache = store is null ? null : cache;
-        _cacheId = store is null ? path : CacheIdOf(store, path);
+        _cache = store is null || cache is null ? null : cache.ForSst(CacheIdOf(store, path), index.Count);
         Info = info;
         _index = index;
         _filter = filter;
@@ -104,37 +103,86 @@ internal sealed class SstReader
 
     /// <summary>False only when <paramref name="key"/> is certainly absent: outside the key range or rejected by the filter.</summary>
     public bool MightContain(ReadOnlySpan<byte> key)
-        => Info.RowCount > 0 && key.SequenceCompareTo(Info.FirstKey.Span) >= 0 && key.SequenceCompareTo(Info.LastKey.Span) <= 0
+        => Info.RowCount > 0 && KeyCompare.Compare(key, Info.FirstKey.Span) >= 0 && KeyCompare.Compare(key, Info.LastKey.Span) <= 0
            && (_filter is null || _filter.MightContain(key));
 
     /// <summary>
     /// The newest version of <paramref name="key"/> with <c>Seq ≤ maxSeq</c> (tombstones included), or null. The row's
-    /// key is a copy and its value a slice of an immutable block, so it stays valid.
+    /// key is a copy and its value a slice of an immutable block, so it stays valid. Completes synchronously when every
+    /// block it reads is in memory or cached.
     /// </summary>
     /// <exception cref="InvalidOperationException">The SST is a WAL SST (those are only iterated).</exception>
-    public async ValueTask<Row?> GetAsync(ReadOnlyMemory<byte> key, ulong maxSeq, CancellationToken ct = default)
+    public ValueTask<Row?> GetAsync(ReadOnlyMemory<byte> key, ulong maxSeq, CancellationToken ct = default)
+        => LookupAsync(key, maxSeq, copyKey: true, ct);
+
+    /// <summary>
+    /// As <see cref="GetAsync"/>, except that the row's key is <paramref name="key"/> itself rather than a copy: for
+    /// callers that read the row before the key's memory can change (point lookups, which only want the value).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The SST is a WAL SST (those are only iterated).</exception>
+    internal ValueTask<Row?> FindAsync(ReadOnlyMemory<byte> key, ulong maxSeq, CancellationToken ct = default)
+        => LookupAsync(key, maxSeq, copyKey: false, ct);
+
+    // The synchronous part of a lookup: it walks the blocks that can hold the key while they are in memory or cached,
+    // and hands over to an async continuation at the first block that has to be fetched.
+    private ValueTask<Row?> LookupAsync(ReadOnlyMemory<byte> key, ulong maxSeq, bool copyKey, CancellationToken ct)
     {
         if (Info.Kind == SstKind.Wal)
         {
-            throw new InvalidOperationException($"'{Path}' is a WAL SST; WAL SSTs are only iterated.");
+            return ValueTask.FromException<Row?>(new InvalidOperationException($"'{Path}' is a WAL SST; WAL SSTs are only iterated."));
         }
 
-        if (!MightContain(key.Span))
+        var span = key.Span;
+        if (!MightContain(span))
         {
-            return null;
+            return default;
         }
 
-        for (var i = _index.FindFirstBlock(key.Span); i < _index.Count; i++)
+        for (var i = _index.FindFirstBlock(span); i < _index.Count; i++)
+        {
+            if (!TryGetBlockNow(i, out var block))
+            {
+                return LookupFromAsync(i, key, maxSeq, copyKey, ct);
+            }
+
+            var result = BlockSearch.Find(block, span, maxSeq, key, out var row);
+            if (result != BlockSearchResult.MayContinue)
+            {
+                return result == BlockSearchResult.Found ? new ValueTask<Row?>(copyKey ? WithOwnKey(row) : row) : default;
+            }
+        }
+
+        return default;
+    }
+
+    // Continues a lookup at block `first`, which is neither in memory nor cached.
+    private async ValueTask<Row?> LookupFromAsync(int first, ReadOnlyMemory<byte> key, ulong maxSeq, bool copyKey, CancellationToken ct)
+    {
+        for (var i = first; i < _index.Count; i++)
         {
             var block = await ReadBlockAsync(i, cache: true, ct).ConfigureAwait(false);
-            var (row, more) = FindInBlock(block, key.Span, maxSeq);
-            if (row is not null || !more)
+            var result = BlockSearch.Find(block, key.Span, maxSeq, key, out var row);
+            if (result != BlockSearchResult.MayContinue)
             {
-                return row;
+                return result == BlockSearchResult.Found ? (copyKey ? WithOwnKey(row) : row) : null;
             }
         }
 
         return null;
+    }
+
+    private static Row WithOwnKey(in Row row) => new(row.Key.ToArray(), row.Seq, row.Kind, row.Value, row.CreateTs, row.ExpireTs);
+
+    // Block `index` when it can be had without waiting: decoded from memory, or from the cache.
+    private bool TryGetBlockNow(int index, [NotNullWhen(true)] out DataBlock? block)
+    {
+        if (_store is null)
+        {
+            block = DecodeBlock(index, _data.Slice((int)_index.BlockOffset(index), _index.BlockLength(index)));
+            return true;
+        }
+
+        return TryGetCached(index, out block);
     }
 
     /// <summary>Iterates the rows in <paramref name="range"/>: every version, in stored order.</summary>
@@ -183,17 +231,17 @@ internal sealed class SstReader
     }
 
     /// <summary>Looks block <paramref name="index"/> up in the cache.</summary>
-    internal bool TryGetCached(int index, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DataBlock? block)
+    internal bool TryGetCached(int index, [NotNullWhen(true)] out DataBlock? block)
     {
         block = null;
-        return _cache is not null && _cache.TryGet(_cacheId, index, out block);
+        return _cache is not null && _cache.TryGet(index, out block);
     }
 
     /// <summary>Whether block <paramref name="index"/> is cached (without touching the cache's statistics).</summary>
-    internal bool IsCached(int index) => _cache is not null && _cache.Contains(_cacheId, index);
+    internal bool IsCached(int index) => _cache is not null && _cache.Contains(index);
 
     /// <summary>Caches a block that was decoded from a larger read.</summary>
-    internal void AddToCache(DataBlock block) => _cache?.Add(_cacheId, block.Index, block.Compact());
+    internal void AddToCache(DataBlock block) => _cache?.Add(block.Index, block.Compact());
 
     /// <summary>Fetches the stored bytes of blocks <c>[first, first + count)</c> in one GET (or slices them from memory).</summary>
     internal async Task<ReadOnlyMemory<byte>> FetchBlocksAsync(int first, int count, CancellationToken ct)
@@ -227,37 +275,6 @@ internal sealed class SstReader
 
         return block;
     }
-
-    // Scans one block for the newest version of key with seq <= maxSeq. More is true when the block ended while still
-    // on versions of key (they may continue in the next block).
-    private static (Row? Row, bool More) FindInBlock(DataBlock block, ReadOnlySpan<byte> key, ulong maxSeq)
-    {
-        var cursor = t_cursor ??= new BlockCursor();
-        cursor.Reset(block);
-        if (!cursor.Seek(key))
-        {
-            return (null, false);
-        }
-
-        while (cursor.MoveNext())
-        {
-            if (!cursor.CurrentKey.SequenceEqual(key))
-            {
-                return (null, false);
-            }
-
-            var row = cursor.Current;
-            if (row.Seq <= maxSeq)
-            {
-                return (new Row(cursor.CurrentKey.ToArray(), row.Seq, row.Kind, row.Value, row.CreateTs, row.ExpireTs), false);
-            }
-        }
-
-        return (null, true);
-    }
-
-    [ThreadStatic]
-    private static BlockCursor? t_cursor;
 
     private static void CheckSize(long size, string path)
     {

@@ -34,7 +34,10 @@ internal static class PointLookup
         return false;
     }
 
-    /// <summary>Searches the SSTs of <paramref name="state"/>, consulting each SST's key range and bloom filter first.</summary>
+    /// <summary>
+    /// Searches the SSTs of <paramref name="state"/>; each SST's lookup consults its key range and bloom filter first.
+    /// Rows found refer to <paramref name="key"/> and are turned into a value before anything else runs.
+    /// </summary>
 #pragma warning disable VSTHRD103 // Result is read only after IsCompletedSuccessfully: it never blocks.
     public static ValueTask<byte[]?> GetFromTablesAsync(
         DbState state, TableCache tables, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
@@ -53,13 +56,7 @@ internal static class PointLookup
                 return ContinueAsync(state, tables, key, bound, source, opening, null, cancellationToken);
             }
 
-            var reader = opening.Result;
-            if (!reader.MightContain(key.Span))
-            {
-                continue;
-            }
-
-            var lookup = reader.GetAsync(key, bound, cancellationToken);
+            var lookup = opening.Result.FindAsync(key, bound, cancellationToken);
             if (!lookup.IsCompletedSuccessfully)
             {
                 return ContinueAsync(state, tables, key, bound, source, null, lookup, cancellationToken);
@@ -127,12 +124,7 @@ internal static class PointLookup
                     continue;
                 }
 
-                if (!reader.MightContain(key.Span))
-                {
-                    continue;
-                }
-
-                found = await reader.GetAsync(key, bound, cancellationToken).ConfigureAwait(false);
+                found = await reader.FindAsync(key, bound, cancellationToken).ConfigureAwait(false);
             }
 
             if (found is { } row)

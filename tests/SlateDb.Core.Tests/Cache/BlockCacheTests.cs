@@ -127,4 +127,44 @@ public class BlockCacheTests
         Assert.InRange(cache.SizeBytes, 0, cache.CapacityBytes);
         Assert.Equal(80_000, cache.Hits + cache.Misses);
     }
+
+    [Fact]
+    public void AnSstViewSharesBlocksStatisticsAndEvictionWithTheCache()
+    {
+        var size = Block(0).MemorySize;
+        var cache = new BlockCache(size * 4);
+        var view = cache.ForSst("a", 10);
+        var block = Block(2);
+        Assert.False(view.TryGet(2, out _));
+        view.Add(2, block);
+        Assert.True(cache.TryGet("a", 2, out var viaCache));
+        Assert.Same(block, viaCache);
+        Assert.True(view.TryGet(2, out var viaHint));
+        Assert.Same(block, viaHint);
+        Assert.True(view.Contains(2));
+        Assert.Equal((2L, 1L), (cache.Hits, cache.Misses));
+
+        // A block another reader cached is found through the table, then through the hint.
+        var other = Block(5);
+        cache.Add("a", 5, other);
+        Assert.True(view.TryGet(5, out var found) && ReferenceEquals(found, other));
+        Assert.True(view.TryGet(5, out found) && ReferenceEquals(found, other));
+
+        // Removing the SST's blocks leaves the hints stale: lookups miss.
+        cache.Remove("a");
+        Assert.False(view.Contains(2));
+        Assert.False(view.TryGet(2, out _));
+        Assert.False(view.TryGet(5, out _));
+        Assert.Equal(0, cache.SizeBytes);
+
+        // Eviction also reaches blocks found through hints.
+        for (var i = 0; i < 10; i++)
+        {
+            view.Add(i, Block(i));
+        }
+
+        Assert.InRange(cache.SizeBytes, 0, cache.CapacityBytes);
+        Assert.False(view.TryGet(0, out _), "the oldest block is evicted");
+        Assert.True(view.TryGet(9, out _), "the newest block is cached");
+    }
 }
