@@ -35,11 +35,10 @@ internal static class BlockSearch
     /// </summary>
     public static BlockSearchResult Find(DataBlock block, ReadOnlySpan<byte> key, ulong maxSeq, ReadOnlyMemory<byte> rowKey, out Row row)
     {
-        var lo = block.SeekRestart(key);
-
+        var restart = block.SeekRestart(key);
         var entries = block.Entries;
-        var offset = block.RestartOffset(lo);
-        var nextRestart = lo;
+        var offset = block.RestartOffset(restart);
+        var nextRestart = restart;
         var nextRestartOffset = offset;
         var previousLength = 0;
         var matched = 0;   // m: the prefix the previous key shares with the target (the target's length once equal)

@@ -17,19 +17,34 @@ internal sealed class IndexBlock
     private readonly int[] _keyLengths;
     private readonly long[] _offsets;
 
+    // The search aid: every key starts with the first _commonLength bytes of key 0 (keys are sorted, so the first and
+    // last share it with all between), and _prefixes[i] is the next 8 bytes of key i as a big-endian number (zero-padded).
+    // Prefixes order as the keys do, except that equal prefixes leave the order to the full keys.
+    private readonly int _commonLength;
+    private readonly ulong[] _prefixes;
+
     private IndexBlock(ReadOnlyMemory<byte> payload, int[] keyStarts, int[] keyLengths, long[] offsets)
     {
         _payload = payload;
         _keyStarts = keyStarts;
         _keyLengths = keyLengths;
         _offsets = offsets;
+        _prefixes = new ulong[keyStarts.Length];
+        if (keyStarts.Length > 0)
+        {
+            _commonLength = Key(0).CommonPrefixLength(Key(keyStarts.Length - 1));
+            for (var i = 0; i < _prefixes.Length; i++)
+            {
+                _prefixes[i] = PrefixAfter(Key(i), _commonLength);
+            }
+        }
     }
 
     /// <summary>How many data blocks the SST has.</summary>
     public int Count => _keyStarts.Length;
 
     /// <summary>The bytes the decoded index holds (for cache accounting).</summary>
-    public long MemorySize => _payload.Length + (_keyStarts.Length * 16L) + 64;
+    public long MemorySize => _payload.Length + (_keyStarts.Length * 24L) + 64;
 
     /// <summary>Where block <paramref name="i"/> starts in the object.</summary>
     public long BlockOffset(int i) => _offsets[i];
@@ -46,8 +61,56 @@ internal sealed class IndexBlock
     /// <summary>The first block whose index key is ≥ <paramref name="key"/> (the first that can hold it), or <see cref="Count"/>.</summary>
     public int FindFirstBlock(ReadOnlySpan<byte> key)
     {
+        if (Count == 0)
+        {
+            return 0;
+        }
+
+        // Outside the prefix every key shares, the key sorts before or after all of them.
+        var common = Key(0)[.._commonLength];
+        if (!key.StartsWith(common))
+        {
+            return KeyCompare.Compare(key, common) < 0 ? 0 : Count;
+        }
+
+        // Narrow by the 8-byte prefixes (one array), then decide among equal prefixes by the full keys.
+        var target = PrefixAfter(key, _commonLength);
+        var prefixes = _prefixes;
+        int lo = 0, hi = prefixes.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (prefixes[mid] < target)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        if (lo == prefixes.Length || prefixes[lo] != target)
+        {
+            return lo;
+        }
+
+        hi = lo + 1;
+        var end = prefixes.Length;
+        while (hi < end)
+        {
+            var mid = (hi + end) >>> 1;
+            if (prefixes[mid] == target)
+            {
+                hi = mid + 1;
+            }
+            else
+            {
+                end = mid;
+            }
+        }
+
         var span = _payload.Span;
-        int lo = 0, hi = Count;
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
@@ -62,6 +125,24 @@ internal sealed class IndexBlock
         }
 
         return lo;
+    }
+
+    // Bytes [start, start + 8) of key as a big-endian number, zero-padded past the key's end.
+    private static ulong PrefixAfter(ReadOnlySpan<byte> key, int start)
+    {
+        var rest = key[start..];
+        if (rest.Length >= sizeof(ulong))
+        {
+            return BinaryPrimitives.ReadUInt64BigEndian(rest);
+        }
+
+        ulong prefix = 0;
+        for (var i = 0; i < rest.Length; i++)
+        {
+            prefix |= (ulong)rest[i] << (56 - (8 * i));
+        }
+
+        return prefix;
     }
 
     /// <summary>Decodes an index whose blocks must exactly fill <c>[0, dataEnd)</c>.</summary>

@@ -1,3 +1,4 @@
+using SlateDb.Format;
 using SlateDb.Memtable;
 
 namespace SlateDb.Read;
@@ -84,7 +85,7 @@ internal sealed class TableView
 
     /// <summary>Whether <paramref name="key"/> lies within the SST's key range.</summary>
     public bool Covers(ReadOnlySpan<byte> key)
-        => key.SequenceCompareTo(FirstKey.Span) >= 0 && key.SequenceCompareTo(LastKey.Span) <= 0;
+        => KeyCompare.Compare(key, FirstKey.Span) >= 0 && KeyCompare.Compare(key, LastKey.Span) <= 0;
 
     /// <summary>Whether the SST's key range intersects <paramref name="range"/>.</summary>
     public bool Overlaps(KeyRange range)
@@ -120,7 +121,7 @@ internal sealed class SortedRunView
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (Tables[mid].LastKey.Span.SequenceCompareTo(key) < 0)
+            if (KeyCompare.Compare(Tables[mid].LastKey.Span, key) < 0)
             {
                 lo = mid + 1;
             }

@@ -230,6 +230,53 @@ public class SstPointLookupTests
         }
     }
 
+    [Theory]
+    [InlineData(1, "")]
+    [InlineData(2, "tenant-0042/")]
+    [InlineData(3, "t/0123456789abcdef/")]
+    public void TheIndexFindsTheFirstBlockAsAScanWould(int seed, string shape)
+    {
+        var random = new Random(seed);
+        var alphabet = "\0az\u00ff"u8.ToArray();
+        byte[] RandomKey(int max)
+        {
+            // Keys share `shape` most of the time, then random bytes; long runs of equal bytes make 8-byte prefixes tie.
+            var tail = new byte[random.Next(0, max)];
+            for (var i = 0; i < tail.Length; i++)
+            {
+                tail[i] = i < 9 && random.Next(3) > 0 ? (byte)'z' : alphabet[random.Next(alphabet.Length)];
+            }
+
+            return random.Next(10) == 0 ? tail : [.. Key(shape), .. tail];
+        }
+
+        foreach (var count in new[] { 1, 2, 7, 300 })
+        {
+            var keys = Enumerable.Range(0, count).Select(_ => RandomKey(20)).Where(k => k.Length > 0).ToList();
+            if (keys.Count == 0)
+            {
+                continue;
+            }
+
+            keys.Sort((a, b) => a.AsSpan().SequenceCompareTo(b));
+            var builder = new IndexBlock.Builder();
+            foreach (var key in keys)
+            {
+                builder.Add(100, key);
+            }
+
+            var index = IndexBlock.Decode(builder.Finish().ToArray(), 100L * keys.Count, SstKind.Compacted, "i.sst");
+            var targets = keys.Concat(Enumerable.Range(0, 400).Select(_ => RandomKey(22))).Append([]).Append(Key(shape));
+            foreach (var target in targets)
+            {
+                var want = keys.FindIndex(k => k.AsSpan().SequenceCompareTo(target) >= 0);
+                want = want < 0 ? keys.Count : want;
+                var got = index.FindFirstBlock(target);
+                Assert.True(want == got, $"seed {seed}, {keys.Count} keys: FindFirstBlock({Convert.ToHexString(target)}) = {got}, expected {want}");
+            }
+        }
+    }
+
     [Fact]
     public void ADamagedBlockRaisesCorruptionNamingTheObject()
     {
