@@ -53,9 +53,7 @@ internal sealed class WalStagingBuffer : IDisposable
     /// <summary>How many chunks the buffer has rented (and will return on <see cref="Dispose"/>).</summary>
     public int ChunkCount => _chunks.Count;
 
-    /// <summary>
-    /// Copies <paramref name="row"/> into the buffer.
-    /// </summary>
+    /// <summary>Copies <paramref name="row"/> into the buffer (validated first, so a bad row leaves no trace).</summary>
     /// <exception cref="ArgumentException">The key or value breaks a limit, or the row's kind or value is invalid.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Append(in Row row)
