@@ -86,8 +86,8 @@ internal sealed class BlockCursor
         _nextRestartOffset = _offset;
     }
 
-    // The same checks as BlockEntry.Read, written out here: scans decode every row through this method, and reading
-    // the header into a BlockEntry costs this loop about a quarter more time.
+    // The same checks as BlockEntry.Read, with only the length parsing shared: scans decode every row through this
+    // method, and reading the whole header into a BlockEntry costs this loop about a quarter more time.
     private void Decode(DataBlock block)
     {
         var entries = block.Entries;
@@ -99,17 +99,7 @@ internal sealed class BlockCursor
             throw block.Corrupt($"restart point {_nextRestart} at offset {_nextRestartOffset} falls inside an entry");
         }
 
-        // Fast path: the three lengths fit one byte each (keys and values under 128 bytes) and the fixed part is in bounds.
-        uint shared, unshared, valueLength;
-        if ((uint)(p + 3 + SstFormat.EntryFixedLength) <= (uint)entries.Length && ((entries[p] | entries[p + 1] | entries[p + 2]) & 0x80) == 0)
-        {
-            shared = entries[p];
-            unshared = entries[p + 1];
-            valueLength = entries[p + 2];
-            p += 3;
-        }
-        else if (!Varint.TryRead(entries, ref p, out shared) || !Varint.TryRead(entries, ref p, out unshared)
-            || !Varint.TryRead(entries, ref p, out valueLength) || p + SstFormat.EntryFixedLength > entries.Length)
+        if (!BlockEntry.TryReadLengths(entries, ref p, out var shared, out var unshared, out var valueLength))
         {
             throw block.Corrupt($"the entry at offset {start} has a truncated header");
         }

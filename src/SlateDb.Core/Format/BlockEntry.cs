@@ -45,6 +45,29 @@ internal struct BlockEntry
     public readonly int End => SuffixStart + Unshared + ValueLength;
 
     /// <summary>
+    /// Reads an entry's three lengths (shared, unshared, value) at <paramref name="position"/> and moves past them;
+    /// false when they are truncated or the entry's fixed part would run past the end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryReadLengths(ReadOnlySpan<byte> entries, ref int position, out uint shared, out uint unshared, out uint valueLength)
+    {
+        // Fast path: the three lengths fit one byte each (keys and values under 128 bytes) and the fixed part is in bounds.
+        var p = position;
+        if ((uint)(p + 3 + SstFormat.EntryFixedLength) <= (uint)entries.Length && ((entries[p] | entries[p + 1] | entries[p + 2]) & 0x80) == 0)
+        {
+            shared = entries[p];
+            unshared = entries[p + 1];
+            valueLength = entries[p + 2];
+            position = p + 3;
+            return true;
+        }
+
+        unshared = valueLength = 0;
+        return Varint.TryRead(entries, ref position, out shared) && Varint.TryRead(entries, ref position, out unshared)
+            && Varint.TryRead(entries, ref position, out valueLength) && position + SstFormat.EntryFixedLength <= entries.Length;
+    }
+
+    /// <summary>
     /// Reads the entry at <paramref name="start"/> of <paramref name="block"/>'s <paramref name="entries"/>; the previous
     /// key was <paramref name="previousKeyLength"/> bytes and <paramref name="atRestart"/> says whether the entry is a
     /// restart point (which shares nothing).
@@ -53,18 +76,8 @@ internal struct BlockEntry
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Read(DataBlock block, ReadOnlySpan<byte> entries, int start, int previousKeyLength, bool atRestart, out BlockEntry entry)
     {
-        // Fast path: the three lengths fit one byte each (keys and values under 128 bytes) and the fixed part is in bounds.
         var p = start;
-        uint shared, unshared, valueLength;
-        if ((uint)(p + 3 + SstFormat.EntryFixedLength) <= (uint)entries.Length && ((entries[p] | entries[p + 1] | entries[p + 2]) & 0x80) == 0)
-        {
-            shared = entries[p];
-            unshared = entries[p + 1];
-            valueLength = entries[p + 2];
-            p += 3;
-        }
-        else if (!Varint.TryRead(entries, ref p, out shared) || !Varint.TryRead(entries, ref p, out unshared)
-            || !Varint.TryRead(entries, ref p, out valueLength) || p + SstFormat.EntryFixedLength > entries.Length)
+        if (!TryReadLengths(entries, ref p, out var shared, out var unshared, out var valueLength))
         {
             throw CorruptEntry(block, start, "has a truncated header");
         }
