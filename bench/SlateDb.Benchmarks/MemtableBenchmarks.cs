@@ -16,7 +16,7 @@ public class MemtableBenchmarks
     private const int ValueLength = 100;
     private Row[] _rows = [];
     private byte[][] _lookupKeys = [];
-    private Memtable.Memtable _filled = null!;
+    private Memtables.Memtable _filled = null!;
 
     [Params(100_000)]
     public int Rows { get; set; }
@@ -57,7 +57,7 @@ public class MemtableBenchmarks
     [Benchmark(OperationsPerInvoke = 100_000)]
     public long InsertBatches100()
     {
-        var table = new Memtable.Memtable();
+        var table = new Memtables.Memtable();
         var rows = _rows.AsSpan();
         for (var i = 0; i < rows.Length; i++)
         {
@@ -100,9 +100,9 @@ public class MemtableBenchmarks
         return count;
     }
 
-    private Memtable.Memtable Fill()
+    private Memtables.Memtable Fill()
     {
-        var table = new Memtable.Memtable();
+        var table = new Memtables.Memtable();
         foreach (ref readonly var row in _rows.AsSpan())
         {
             table.Add(row);

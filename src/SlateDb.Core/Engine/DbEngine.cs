@@ -4,7 +4,7 @@ using SlateDb.Infrastructure;
 using SlateDb.Layout;
 using SlateDb.Manifest;
 using SlateDb.Manifest.Proto;
-using SlateDb.Memtable;
+using SlateDb.Memtables;
 using SlateDb.ObjectStore;
 using SlateDb.Read;
 using SlateDb.Wal;
@@ -59,7 +59,7 @@ internal sealed class DbEngine
         Tables = new TableCache(mainStore, settings.BlockCacheBytes > 0 ? new BlockCache(settings.BlockCacheBytes) : null);
         var current = manifest.Current.Manifest;
         State = new DbStateHolder(new DbState(
-            new Memtable.Memtable(), [], ManifestViews.L0(current, paths), ManifestViews.SortedRuns(current, paths)));
+            new Memtables.Memtable(), [], ManifestViews.L0(current, paths), ManifestViews.SortedRuns(current, paths)));
         _backpressure = new Backpressure(settings.MaxUnflushedBytes);
         _walWriter = new WalWriter(walStore, paths, services, w => _backpressure.WalStored(w.Bytes), Fail);
         _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, Fail);

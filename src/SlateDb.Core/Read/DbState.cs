@@ -1,5 +1,5 @@
 using SlateDb.Format;
-using SlateDb.Memtable;
+using SlateDb.Memtables;
 
 namespace SlateDb.Read;
 
@@ -10,13 +10,13 @@ namespace SlateDb.Read;
 /// swap, so every snapshot holds every applied write.
 /// </summary>
 internal sealed record DbState(
-    Memtable.Memtable Active,
+    Memtables.Memtable Active,
     ImmutableMemtable[] Immutables,
     TableView[] L0,
     SortedRunView[] SortedRuns)
 {
     /// <summary>With <paramref name="frozen"/> moved from active to the newest immutable and <paramref name="newActive"/> active.</summary>
-    public DbState WithFrozen(ImmutableMemtable frozen, Memtable.Memtable newActive)
+    public DbState WithFrozen(ImmutableMemtable frozen, Memtables.Memtable newActive)
         => this with { Active = newActive, Immutables = [frozen, .. Immutables] };
 
     /// <summary>With <paramref name="published"/> gone from the immutables (it is in L0 now).</summary>

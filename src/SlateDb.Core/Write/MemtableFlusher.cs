@@ -3,7 +3,7 @@ using SlateDb.Engine;
 using SlateDb.Format;
 using SlateDb.Infrastructure;
 using SlateDb.Layout;
-using SlateDb.Memtable;
+using SlateDb.Memtables;
 using SlateDb.ObjectStore;
 
 namespace SlateDb.Write;

@@ -45,7 +45,7 @@ internal sealed class WriteLoop : IDisposable
     private readonly Action<Exception> _onFailure;
     private readonly long _walSealBytes;
     private readonly long _freezeBytes;
-    private Memtable.Memtable _active;
+    private Memtables.Memtable _active;
     private ulong _lastSeq;
     private ulong _visibleSeq;
     private long _lastTick;
@@ -359,7 +359,7 @@ internal sealed class WriteLoop : IDisposable
         }
 
         var frozen = _active.Freeze(stamp);
-        var next = new Memtable.Memtable();
+        var next = new Memtables.Memtable();
         _state.Update(s => s.WithFrozen(frozen, next));
         Volatile.Write(ref _active, next);
         _backpressure.MemtableFrozen(frozen.SizeBytes);

@@ -176,11 +176,11 @@ public class MergeIteratorTests
     [Fact]
     public async Task Memtables_merge_newest_first()
     {
-        var older = new SlateDb.Memtable.Memtable();
+        var older = new SlateDb.Memtables.Memtable();
         older.Add(Put("a", 1, "a1"));
         older.Add(Put("b", 2, "b2"));
         var frozen = older.Freeze(lastWalId: 1);
-        var active = new SlateDb.Memtable.Memtable();
+        var active = new SlateDb.Memtables.Memtable();
         active.Add(Delete("a", 3));
         active.Add(Put("c", 4, "c4"));
 

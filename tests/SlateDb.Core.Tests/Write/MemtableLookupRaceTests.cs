@@ -16,14 +16,14 @@ public sealed class MemtableLookupRaceTests
 {
     private sealed class Active
     {
-        public required SlateDb.Memtable.Memtable Table { get; init; }
+        public required SlateDb.Memtables.Memtable Table { get; init; }
     }
 
     [Fact]
     public async Task Lookups_find_every_row_published_before_them_while_rows_are_inserted()
     {
         var gate = new Lock();
-        var active = new Active { Table = new SlateDb.Memtable.Memtable() };
+        var active = new Active { Table = new SlateDb.Memtables.Memtable() };
         var acknowledged = new long[120];
         long visible = 0;
         ulong seq = 0;
@@ -45,7 +45,7 @@ public sealed class MemtableLookupRaceTests
                         Volatile.Write(ref visible, (long)seq);
                         if (active.Table.Count >= 46)
                         {
-                            Volatile.Write(ref active, new Active { Table = new SlateDb.Memtable.Memtable() });
+                            Volatile.Write(ref active, new Active { Table = new SlateDb.Memtables.Memtable() });
                         }
                     }
 

@@ -1,4 +1,4 @@
-namespace SlateDb.Memtable;
+namespace SlateDb.Memtables;
 
 /// <summary>
 /// Append-only byte storage in large chunks: the home of every key and value a memtable holds.

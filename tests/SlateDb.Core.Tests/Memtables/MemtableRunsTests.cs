@@ -2,9 +2,9 @@ using SlateDb.Format;
 using SlateDb.Read;
 using Xunit;
 using static SlateDb.Core.Tests.Read.TestRows;
-using Table = SlateDb.Memtable.Memtable;
+using Table = SlateDb.Memtables.Memtable;
 
-namespace SlateDb.Core.Tests.Memtable;
+namespace SlateDb.Core.Tests.Memtables;
 
 /// <summary>Staged commits, run merging and seq order: the parts of the memtable that batches rely on.</summary>
 public class MemtableRunsTests
@@ -163,8 +163,8 @@ public class MemtableRunsTests
         }
 
         Assert.Equal(400_000, table.Count);
-        Assert.InRange(table.LargestRun, 1, SlateDb.Memtable.SortedRuns.MaxMergedEntries);
-        Assert.InRange(table.RunCount, 400_000 / SlateDb.Memtable.SortedRuns.MaxMergedEntries, 20);
+        Assert.InRange(table.LargestRun, 1, SlateDb.Memtables.SortedRuns.MaxMergedEntries);
+        Assert.InRange(table.RunCount, 400_000 / SlateDb.Memtables.SortedRuns.MaxMergedEntries, 20);
         for (var k = 0; k < Keys; k += 7)
         {
             var found = table.TryGet(Bytes($"key{k:D8}"), ulong.MaxValue, out var row);

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace SlateDb.Memtable;
+namespace SlateDb.Memtables;
 
 /// <summary>
 /// Orders <see cref="RunEntry"/> values by (key ascending, seq descending), reading key bytes from the arena only

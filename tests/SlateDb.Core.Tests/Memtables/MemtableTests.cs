@@ -3,9 +3,9 @@ using SlateDb.Infrastructure;
 using SlateDb.Read;
 using Xunit;
 using static SlateDb.Core.Tests.Read.TestRows;
-using Table = SlateDb.Memtable.Memtable;
+using Table = SlateDb.Memtables.Memtable;
 
-namespace SlateDb.Core.Tests.Memtable;
+namespace SlateDb.Core.Tests.Memtables;
 
 public class MemtableTests
 {

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace SlateDb.Memtable;
+namespace SlateDb.Memtables;
 
 // The sorted runs of a memtable: each committed batch of rows becomes a run (an array of entries sorted by key
 // ascending, seq descending), and runs are merged like the digits of a binary counter up to MaxMergedEntries, so a

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-namespace SlateDb.Memtable;
+namespace SlateDb.Memtables;
 
 /// <summary>
 /// Sorts the entries of one commit: a merge sort over a scratch buffer, with insertion sort for short ranges. It

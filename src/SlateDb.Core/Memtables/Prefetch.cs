@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 
-namespace SlateDb.Memtable;
+namespace SlateDb.Memtables;
 
 /// <summary>Hints the CPU to start loading memory that will be read soon.</summary>
 internal static class Prefetch

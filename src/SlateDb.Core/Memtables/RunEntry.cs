@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace SlateDb.Memtable;
+namespace SlateDb.Memtables;
 
 /// <summary>
 /// One row of a memtable run: the first 16 key bytes as two numbers, the seq, and where the row's record lives in

@@ -1,7 +1,7 @@
 using SlateDb.Format;
 using SlateDb.Read;
 
-namespace SlateDb.Memtable;
+namespace SlateDb.Memtables;
 
 /// <summary>
 /// A frozen <see cref="Memtable"/> waiting to be written to L0, with the WAL id stamp the database gave it when it

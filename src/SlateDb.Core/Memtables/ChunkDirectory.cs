@@ -1,4 +1,4 @@
-namespace SlateDb.Memtable;
+namespace SlateDb.Memtables;
 
 /// <summary>Growth of the chunk directories that arena-style storage publishes to lock-free readers.</summary>
 internal static class ChunkDirectory

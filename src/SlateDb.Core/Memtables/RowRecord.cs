@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using SlateDb.Format;
 using SlateDb.Read;
 
-namespace SlateDb.Memtable;
+namespace SlateDb.Memtables;
 
 /// <summary>
 /// How a memtable row is stored in its <see cref="ByteArena"/>: a record written once, before the run that names it

@@ -1,7 +1,7 @@
 using SlateDb.Format;
 using SlateDb.Read;
 
-namespace SlateDb.Memtable;
+namespace SlateDb.Memtables;
 
 /// <summary>
 /// Merges the runs of a memtable snapshot within a <see cref="KeyRange"/>, in (key ascending, seq descending) order;

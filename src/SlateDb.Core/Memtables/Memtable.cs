@@ -3,7 +3,7 @@ using SlateDb.Format;
 using SlateDb.Infrastructure;
 using SlateDb.Read;
 
-namespace SlateDb.Memtable;
+namespace SlateDb.Memtables;
 
 /// <summary>
 /// The in-memory table that receives every write: rows ordered by (key ascending, seq descending), kept as

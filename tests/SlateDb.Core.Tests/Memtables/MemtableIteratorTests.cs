@@ -1,8 +1,8 @@
 using Xunit;
 using static SlateDb.Core.Tests.Read.TestRows;
-using Table = SlateDb.Memtable.Memtable;
+using Table = SlateDb.Memtables.Memtable;
 
-namespace SlateDb.Core.Tests.Memtable;
+namespace SlateDb.Core.Tests.Memtables;
 
 public class MemtableIteratorTests
 {

@@ -2,9 +2,9 @@ using System.Text;
 using SlateDb.Format;
 using SlateDb.Read;
 using Xunit;
-using Table = SlateDb.Memtable.Memtable;
+using Table = SlateDb.Memtables.Memtable;
 
-namespace SlateDb.Core.Tests.Memtable;
+namespace SlateDb.Core.Tests.Memtables;
 
 public class MemtableConcurrencyTests
 {
