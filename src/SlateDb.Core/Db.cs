@@ -163,7 +163,7 @@ public sealed class Db : IAsyncDisposable
             var flushed = flushType switch
             {
                 FlushType.Wal => _engine.WriteLoop.FlushWalAsync(),
-                FlushType.MemTable => _engine.WriteLoop.FlushMemtableAsync(),
+                FlushType.MemTable => _engine.FlushMemtableAsync(cancellationToken),
                 _ => throw new ArgumentOutOfRangeException(nameof(flushType), flushType, "Not a FlushType."),
             };
             return flushed.WaitAsync(cancellationToken);

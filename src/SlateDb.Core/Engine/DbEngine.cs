@@ -15,9 +15,9 @@ namespace SlateDb.Engine;
 // The engine wires one open database together and owns its lifecycle.
 //
 // Invariants
-//  1. Every manifest change (L0 publication, the open's WAL-store record, the close, the poll) runs under the
-//     manifest lock, and the read state's L0 and sorted runs are rebuilt from the manifest written or read under it,
-//     so the read state follows the manifest in id order.
+//  1. Every manifest change (L0 publication, the open's WAL-store record, checkpoints, the close, the poll) goes
+//     through the ManifestKeeper, and the read state's L0 and sorted runs are rebuilt from the manifest written or
+//     read under its lock, so the read state follows the manifest in id order.
 //  2. The first failure (a FencedException from a WAL create or a manifest update, or any permanent store error)
 //     moves the lifecycle to Fenced/Failed once, faults every pending durable task and flush, wakes waiting writers,
 //     and stops the background tasks; later calls fail fast with the lifecycle's error.
@@ -26,16 +26,21 @@ namespace SlateDb.Engine;
 //     fails (FencedException or DbClosedException) whenever the database failed or was fenced, before or during it:
 //     a successful close means everything written is in L0.
 //
+//  4. Rule D (docs/rfcs/0003-checkpoints-and-clones.md): whenever a manifest is written after rows reached L0 (an L0
+//     publication, a memtable flush that found nothing to freeze, a checkpoint, the close), replay_after_wal_id moves to
+//     the highest stored WAL id whose rows, and every lower id's rows, are all in L0 (WalWriter.FlushedThrough), and
+//     next_wal_sst_id to the id after the last stored one; so a manifest never names WAL objects that hold nothing it
+//     needs, never moves the watermark backwards, and never moves it past next_wal_sst_id - 1.
+//
 // Background tasks: the WAL writer, the memtable flusher, the WAL flush timer (in WriteLoop) and the manifest poller.
 
 /// <summary>One open database: the write loop, WAL writer, flusher, read state and manifest claim.</summary>
-[SuppressMessage("Reliability", "CA1001", Justification = "The semaphore is only awaited (no wait handle) and the token source has no timer; neither holds unmanaged resources.")]
+[SuppressMessage("Reliability", "CA1001", Justification = "The token source has no timer and holds no unmanaged resources.")]
 internal sealed class DbEngine
 {
     private readonly IObjectStore _mainStore;
     private readonly DbPaths _paths;
-    private readonly FenceableManifest _manifest;
-    private readonly SemaphoreSlim _manifestLock = new(1, 1);
+    private readonly ManifestKeeper _manifest;
     private readonly Backpressure _backpressure;
     private readonly WalWriter _walWriter;
     private readonly MemtableFlusher _flusher;
@@ -45,7 +50,6 @@ internal sealed class DbEngine
     private Task _poller = Task.CompletedTask;
     private Task? _closeTask;
     private int _failing;
-    private ulong _appliedManifestId;
 
     public DbEngine(EngineServices services, DbPaths paths, IObjectStore mainStore, IObjectStore walStore, FenceableManifest manifest)
     {
@@ -53,19 +57,19 @@ internal sealed class DbEngine
         _paths = paths;
         _mainStore = mainStore;
         WalStore = walStore;
-        _manifest = manifest;
+        _manifest = new ManifestKeeper(manifest, v => ApplyManifest(v, null), services.Logger);
         Lifecycle = new Lifecycle(services.DbPath);
         var settings = services.Settings;
         Tables = new TableCache(mainStore, settings.BlockCacheBytes > 0 ? new BlockCache(settings.BlockCacheBytes) : null);
-        var current = manifest.Current.Manifest;
+        var current = manifest.Current.Value;
         State = new DbStateHolder(new DbState(
             new Memtables.Memtable(), [], ManifestViews.L0(current, paths), ManifestViews.SortedRuns(current, paths)));
         _backpressure = new Backpressure(settings.MaxUnflushedBytes);
-        _walWriter = new WalWriter(walStore, paths, services, w => _backpressure.WalStored(w.Bytes), Fail);
-        _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, Fail);
+        _walWriter = new WalWriter(walStore, paths, services, w => _backpressure.WalStored(w.Bytes), e => Fail(e, _walWriter!.Name));
+        _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, e => Fail(e, _flusher!.Name));
         var walOptions = new Format.SstWriterOptions { BlockSize = settings.BlockSize, Compression = settings.Compression };
         WriteLoop = new WriteLoop(
-            services, Lifecycle, State, new WalBuffer(walOptions, services.Time), _walWriter, _flusher, _backpressure, Fail,
+            services, Lifecycle, State, new WalBuffer(walOptions, services.Time), _walWriter, _flusher, _backpressure, e => Fail(e, "the write loop"),
             current.LastL0Seq, current.L0ClockTick);
     }
 
@@ -83,6 +87,9 @@ internal sealed class DbEngine
 
     /// <summary>The manifest this writer knows is current.</summary>
     public VersionedManifest Manifest => _manifest.Current;
+
+    /// <summary>Where this writer's manifest changes go (checkpoints, the compactor in this process).</summary>
+    public ManifestKeeper ManifestKeeper => _manifest;
 
     /// <summary>The highest WAL id stored (or this writer's fence before the first).</summary>
     public ulong LastDurableWalId => _walWriter.LastDurableWalId;
@@ -102,7 +109,7 @@ internal sealed class DbEngine
         WriteLoop.FinishReplay(fenceId);
         _walWriter.Start(fenceId, WriteLoop.LastSeq);
         WriteLoop.StartTimer();
-        _poller = PollManifestAsync();
+        _poller = _manifest.PollAsync(Services.Time, Services.Settings.ManifestPollInterval, Services.DbPath, e => Fail(e, "the manifest poller"), _stop.Token);
     }
 
     /// <summary>Completes at once, or when writers may proceed because flushes freed room under the limit.</summary>
@@ -111,14 +118,13 @@ internal sealed class DbEngine
 
     /// <summary>Records the configured WAL store's URI in the manifest (the none → some change).</summary>
     public Task RecordWalStoreUriAsync(string uri, CancellationToken cancellationToken)
-        => UpdateManifestAsync(
+        => _manifest.UpdateAsync(
             m =>
             {
                 m.WalObjectStoreUri = uri;
                 return m;
             },
-            null,
-            cancellationToken);
+            cancellationToken: cancellationToken);
 
     /// <summary>
     /// After a dropped corrupt WAL tail: flushes everything replayed to L0 and moves replay_after_wal_id to the fence,
@@ -127,7 +133,7 @@ internal sealed class DbEngine
     public async Task SealDroppedTailAsync(ulong fenceId, CancellationToken cancellationToken)
     {
         await WriteLoop.FlushMemtableAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        await UpdateManifestAsync(
+        await _manifest.UpdateAsync(
             m =>
             {
                 if (m.ReplayAfterWalId >= fenceId)
@@ -139,8 +145,7 @@ internal sealed class DbEngine
                 m.NextWalSstId = Math.Max(m.NextWalSstId, fenceId + 1);
                 return m;
             },
-            null,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Closes the database once; later calls return the same task.</summary>
@@ -164,7 +169,9 @@ internal sealed class DbEngine
     }
 
     /// <summary>Closes the database because of <paramref name="cause"/> (the first call wins).</summary>
-    public void Fail(Exception cause)
+    /// <param name="cause">What went wrong.</param>
+    /// <param name="source">Which part failed ("the WAL writer"), named in the error later calls get.</param>
+    public void Fail(Exception cause, string? source = null)
     {
         if (Interlocked.Exchange(ref _failing, 1) == 1)
         {
@@ -183,7 +190,11 @@ internal sealed class DbEngine
 
         var durableError = cause is FencedException or DbClosedException
             ? cause
-            : new DbClosedException($"'{Services.DbPath}' closed after a failure: {cause.Message}", cause);
+            : new DbClosedException(
+                source is null
+                    ? $"'{Services.DbPath}' closed after a failure: {cause.Message}"
+                    : $"'{Services.DbPath}' closed after a failure of {source}: {cause.Message}",
+                cause);
         WriteLoop.Fail(durableError);
         _walWriter.Fail(durableError);
         _flusher.Fail(durableError);
@@ -217,8 +228,7 @@ internal sealed class DbEngine
         {
             try
             {
-                var nextWal = _walWriter.LastDurableWalId + 1;
-                await UpdateManifestAsync(m => nextWal > m.NextWalSstId ? SetNextWal(m, nextWal) : null, null, CancellationToken.None).ConfigureAwait(false);
+                await _manifest.UpdateAsync(m => ApplyFlushedWal(m) ? m : null).ConfigureAwait(false);
             }
             catch (Exception e)
             {
@@ -240,10 +250,40 @@ internal sealed class DbEngine
         }
     }
 
-    private static ManifestData SetNextWal(ManifestData manifest, ulong nextWal)
+    /// <summary>
+    /// Flushes the memtable to L0 (<see cref="WriteLoop.FlushMemtableAsync"/>), then applies rule D even when there was
+    /// nothing to freeze, so the manifest's replay range drops WAL objects (fences included) that hold nothing it needs.
+    /// </summary>
+    public async Task FlushMemtableAsync(CancellationToken cancellationToken)
     {
-        manifest.NextWalSstId = nextWal;
-        return manifest;
+        await WriteLoop.FlushMemtableAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _manifest.UpdateAsync(m => ApplyFlushedWal(m) ? m : null, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Rule D on <paramref name="manifest"/> (a clone being changed): replay_after_wal_id moves to the highest stored
+    /// WAL id all of whose rows (and every lower id's) are at or below last_l0_seq, next_wal_sst_id past the last stored
+    /// id. Returns whether anything changed. Never moves either backwards.
+    /// </summary>
+    public bool ApplyFlushedWal(ManifestData manifest)
+    {
+        // FlushedThrough reads entries recorded after LastDurableWalId moved, so it is read first: through <= next - 1.
+        var through = _walWriter.FlushedThrough(manifest.LastL0Seq);
+        var nextWal = Math.Max(_walWriter.LastDurableWalId, through) + 1;
+        var changed = false;
+        if (nextWal > manifest.NextWalSstId)
+        {
+            manifest.NextWalSstId = nextWal;
+            changed = true;
+        }
+
+        if (through > manifest.ReplayAfterWalId)
+        {
+            manifest.ReplayAfterWalId = through;
+            changed = true;
+        }
+
+        return changed;
     }
 
     private async Task WaitForRoomSlowAsync(CancellationToken cancellationToken)
@@ -275,8 +315,7 @@ internal sealed class DbEngine
     private async Task PublishL0Async(ImmutableMemtable memtable, L0Table table)
     {
         var handle = ManifestViews.ToHandle(table.Id, table.Info);
-        var nextWal = _walWriter.LastDurableWalId + 1;
-        var written = await UpdateManifestAsync(
+        var written = await _manifest.UpdateAsync(
             m =>
             {
                 // A retried update whose earlier attempt landed sees its own handle already listed.
@@ -286,84 +325,25 @@ internal sealed class DbEngine
                 }
 
                 m.ReplayAfterWalId = Math.Max(m.ReplayAfterWalId, memtable.LastWalId);
-                m.NextWalSstId = Math.Max(m.NextWalSstId, nextWal);
                 m.LastL0Seq = Math.Max(m.LastL0Seq, memtable.MaxSeq);
                 m.L0ClockTick = Math.Max(m.L0ClockTick, memtable.MaxCreateTs);
+                ApplyFlushedWal(m);
                 return m;
             },
-            memtable,
-            CancellationToken.None).ConfigureAwait(false);
+            v => ApplyManifest(v, memtable)).ConfigureAwait(false);
         _backpressure.MemtablePublished(memtable.SizeBytes);
-        Log.L0Flushed(Services.Logger, Services.DbPath, table.Path, table.Info.RowCount, table.Info.Size, memtable.MaxSeq, written.Manifest.ReplayAfterWalId);
+        Log.L0Flushed(Services.Logger, Services.DbPath, table.Path, table.Info.RowCount, table.Info.Size, memtable.MaxSeq, written.Value.ReplayAfterWalId);
     }
 
-    // A manifest change under the manifest lock; the read state follows the written manifest, with `published`
-    // (if any) leaving the frozen memtables in the same swap.
-    private async Task<VersionedManifest> UpdateManifestAsync(
-        Func<ManifestData, ManifestData?> mutate, ImmutableMemtable? published, CancellationToken cancellationToken)
-    {
-        await _manifestLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var written = await _manifest.UpdateAsync(mutate, cancellationToken).ConfigureAwait(false);
-            ApplyManifest(written, published);
-            return written;
-        }
-        finally
-        {
-            _manifestLock.Release();
-        }
-    }
-
-    // Called under the manifest lock. Views of SSTs that stay keep their open readers.
+    // Called under the manifest lock, once per new version (or with the memtable a publication retires). Views of SSTs
+    // that stay keep their open readers.
     private void ApplyManifest(VersionedManifest version, ImmutableMemtable? published)
     {
-        if (published is null && version.Id == _appliedManifestId)
-        {
-            return;
-        }
-
-        _appliedManifestId = version.Id;
         var known = ManifestViews.ByPath(State.Current);
-        var l0 = ManifestViews.L0(version.Manifest, _paths, known);
-        var runs = ManifestViews.SortedRuns(version.Manifest, _paths, known);
+        var l0 = ManifestViews.L0(version.Value, _paths, known);
+        var runs = ManifestViews.SortedRuns(version.Value, _paths, known);
         State.Update(s => (published is null ? s : s.WithoutImmutable(published)) with { L0 = l0, SortedRuns = runs });
         Tables.Retain(ManifestViews.Paths(l0, runs));
-    }
-
-    // Re-reads the manifest every ManifestPollInterval: notices a newer writer while idle and picks up the
-    // compactor's changes to L0 and the sorted runs.
-    private async Task PollManifestAsync()
-    {
-        using var timer = new PeriodicTimer(Services.Settings.ManifestPollInterval, Services.Time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
-            {
-                await _manifestLock.WaitAsync(_stop.Token).ConfigureAwait(false);
-                try
-                {
-                    var latest = await _manifest.RefreshAsync(_stop.Token).ConfigureAwait(false);
-                    ApplyManifest(latest, null);
-                }
-                catch (FencedException e)
-                {
-                    Fail(e);
-                    return;
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    Log.ManifestPollFailed(Services.Logger, Services.DbPath, e);
-                }
-                finally
-                {
-                    _manifestLock.Release();
-                }
-            }
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-        }
     }
 
     private async Task StopPollerAsync()

@@ -49,7 +49,7 @@ internal static class DbOpener
             mainStore, options.Path, options.Time, SequencedObjectStore<Manifest.Proto.ManifestData>.DefaultMaxUpdateAttempts, settings.ManifestUpdateTimeout);
         if (await manifestStore.TryReadLatestAsync(cancellationToken).ConfigureAwait(false) is { } latest)
         {
-            if (!latest.Manifest.Initialized)
+            if (!latest.Value.Initialized)
             {
                 throw new SlateDbException(
                     SlateDbErrorKind.Invalid,
@@ -57,11 +57,11 @@ internal static class DbOpener
                     "re-run the clone creation (DbAdmin.CreateCloneAsync) before opening it.");
             }
 
-            await WalStoreCheck.CheckAsync(latest.Manifest, paths, mainStore, walUri, cancellationToken).ConfigureAwait(false);
+            await WalStoreCheck.CheckAsync(latest.Value, paths, mainStore, walUri, cancellationToken).ConfigureAwait(false);
         }
 
         var fenceable = await FenceableManifest.ClaimWriterAsync(manifestStore, cancellationToken).ConfigureAwait(false);
-        var claimed = fenceable.Current.Manifest;
+        var claimed = fenceable.Current.Value;
 
         // Each writer epoch draws from its own random stream, so two lives of a database with the same seed (and a
         // clock that did not move) still mint different SST ids.

@@ -115,7 +115,7 @@ internal sealed class FenceableManifest
             version =>
             {
                 CheckEpoch(version);
-                var next = mutate(version.Manifest);
+                var next = mutate(version.Value);
                 if (next is not null && EpochOf(next, Role) != Epoch)
                 {
                     throw new SlateDbException(
@@ -139,7 +139,7 @@ internal sealed class FenceableManifest
             latest,
             version =>
             {
-                var manifest = version.Manifest;
+                var manifest = version.Value;
                 if (role == FenceRole.Writer && !manifest.Initialized)
                 {
                     throw new SlateDbException(
@@ -166,7 +166,7 @@ internal sealed class FenceableManifest
 
     private void CheckEpoch(VersionedManifest version)
     {
-        var stored = EpochOf(version.Manifest, Role);
+        var stored = EpochOf(version.Value, Role);
         if (stored > Epoch)
         {
             throw new FencedException(

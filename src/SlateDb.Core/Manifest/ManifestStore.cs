@@ -4,11 +4,6 @@ using SlateDb.ObjectStore;
 
 namespace SlateDb.Manifest;
 
-/// <summary>One manifest version: its id and its decoded contents.</summary>
-/// <param name="Id">The manifest id (the number in its object name).</param>
-/// <param name="Manifest">The contents. Treat as immutable; to change it, mutate a <c>Clone()</c>.</param>
-internal sealed record VersionedManifest(ulong Id, ManifestData Manifest);
-
 /// <summary>
 /// The manifests of one database: <c>&lt;db&gt;/manifest/{id:D20}.manifest</c>, each created once
 /// (create-if-absent) and never overwritten, the highest id being the current state. Updates are
@@ -65,13 +60,13 @@ internal sealed class ManifestStore
     /// <summary>Reads the latest manifest, or null when the database has none.</summary>
     /// <exception cref="CorruptionException">The latest manifest fails verification.</exception>
     public async Task<VersionedManifest?> TryReadLatestAsync(CancellationToken ct = default)
-        => ToManifestOrNull(await _versions.TryReadLatestAsync(ct).ConfigureAwait(false));
+        => (await _versions.TryReadLatestAsync(ct).ConfigureAwait(false));
 
     /// <summary>Reads manifest <paramref name="id"/>.</summary>
     /// <exception cref="ObjectNotFoundException">No manifest has that id (never written, or collected).</exception>
     /// <exception cref="CorruptionException">The manifest fails verification.</exception>
     public async Task<VersionedManifest> ReadAsync(ulong id, CancellationToken ct = default)
-        => ToManifest(await _versions.ReadAsync(id, ct).ConfigureAwait(false));
+        => (await _versions.ReadAsync(id, ct).ConfigureAwait(false));
 
     /// <summary>The manifest ids in the store, ascending, within [<paramref name="fromId"/>, <paramref name="toId"/>] (both inclusive).</summary>
     public async IAsyncEnumerable<ulong> ListIdsAsync(
@@ -89,7 +84,7 @@ internal sealed class ManifestStore
 
     /// <summary>Creates manifest 1 with <paramref name="initial"/> (create-if-absent); if any manifest exists, returns the latest instead.</summary>
     public async Task<VersionedManifest> CreateOrReadLatestAsync(ManifestData initial, CancellationToken ct = default)
-        => ToManifest(await _versions.CreateOrReadLatestAsync(initial, ct).ConfigureAwait(false));
+        => (await _versions.CreateOrReadLatestAsync(initial, ct).ConfigureAwait(false));
 
     /// <summary>
     /// Writes <paramref name="next"/> as manifest <c>current.Id + 1</c> with <see cref="PutMode.Create"/>.
@@ -99,7 +94,7 @@ internal sealed class ManifestStore
     public async Task<VersionedManifest?> TryWriteNextAsync(VersionedManifest current, ManifestData next, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(current);
-        return ToManifestOrNull(await _versions.TryWriteNextAsync(ToVersioned(current), next, ct).ConfigureAwait(false));
+        return (await _versions.TryWriteNextAsync(current, next, ct).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -123,10 +118,10 @@ internal sealed class ManifestStore
     {
         ArgumentNullException.ThrowIfNull(mutate);
         var result = await _versions.UpdateAsync(
-            known is null ? null : ToVersioned(known),
-            v => mutate(new VersionedManifest(v.Id, v.Value)),
+            known,
+            mutate,
             ct).ConfigureAwait(false);
-        return known is not null && ReferenceEquals(result.Value, known.Manifest) ? known : ToManifest(result);
+        return known is not null && ReferenceEquals(result.Value, known.Value) ? known : result;
     }
 
     /// <summary>The GC boundary for manifest ids (0 when there is none): every id at or below it may have been deleted.</summary>
@@ -135,9 +130,4 @@ internal sealed class ManifestStore
     /// <inheritdoc />
     public override string ToString() => $"manifests of '{DbPath}' in {ObjectStore.Uri}";
 
-    private static Versioned<ManifestData> ToVersioned(VersionedManifest manifest) => new(manifest.Id, manifest.Manifest);
-
-    private static VersionedManifest ToManifest(Versioned<ManifestData> versioned) => new(versioned.Id, versioned.Value);
-
-    private static VersionedManifest? ToManifestOrNull(Versioned<ManifestData>? versioned) => versioned is null ? null : ToManifest(versioned);
 }

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using SlateDb.Engine;
 using SlateDb.Format;
 using SlateDb.Infrastructure;
@@ -27,11 +26,8 @@ namespace SlateDb.Wal;
 //   → publish durable watermarks → complete the buffer's durable task → report progress (backpressure)
 
 /// <summary>Stores sealed WAL buffers in the WAL object store, in id order.</summary>
-internal sealed class WalWriter
+internal sealed class WalWriter : BackgroundWorker<SealedWal>
 {
-    private readonly Channel<SealedWal> _queue = Channel.CreateUnbounded<SealedWal>(
-        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
-
     // The output buffer of a WAL SST is sized from the buffer's estimate up to this; beyond it, it grows as needed.
     private const int MaxExpectedSizeBytes = 256 * 1024 * 1024;
 
@@ -39,16 +35,16 @@ internal sealed class WalWriter
     private readonly DbPaths _paths;
     private readonly EngineServices _services;
     private readonly Action<SealedWal> _onStored;
-    private readonly Action<Exception> _onFailure;
 
     // The encoded WAL SSTs, one at a time: a store reads a PUT's data only until the PUT completes, and PUTs are
     // sequential, so one buffer serves every object (only the upload loop touches it).
     private readonly ByteBuffer _output = new(64 * 1024);
 
+    // (WAL id, highest seq in it) of the objects stored since the last L0 publication, oldest first (rule D).
+    private readonly Lock _storedLock = new();
+    private readonly Queue<(ulong WalId, ulong MaxSeq)> _stored = new();
     private ulong _lastDurableWalId;
     private ulong _durableSeq;
-    private Exception? _failure;
-    private Task _loop = Task.CompletedTask;
 
     /// <param name="store">The WAL object store (with retries).</param>
     /// <param name="paths">Object names of the database.</param>
@@ -61,12 +57,12 @@ internal sealed class WalWriter
         EngineServices services,
         Action<SealedWal> onStored,
         Action<Exception> onFailure)
+        : base("the WAL writer", services.DbPath, onFailure)
     {
         _store = store;
         _paths = paths;
         _services = services;
         _onStored = onStored;
-        _onFailure = onFailure;
     }
 
     /// <summary>The highest WAL id stored by this writer (or the fence id before the first store).</summary>
@@ -77,74 +73,79 @@ internal sealed class WalWriter
 
     /// <summary>Starts the upload loop.</summary>
     /// <param name="fenceId">The WAL id of this writer's fence: everything up to it is in the store.</param>
-    /// <param name="durableSeq">The highest sequence number durable when writing starts (replayed or in L0).</param>
+    /// <param name="durableSeq">The highest sequence number durable when writing starts (replayed or in L0); the
+    /// fence holds no rows, so it counts as holding the rows of the objects before it.</param>
     public void Start(ulong fenceId, ulong durableSeq)
     {
         Volatile.Write(ref _durableSeq, durableSeq);
         Volatile.Write(ref _lastDurableWalId, fenceId);
-        _loop = Task.Run(RunAsync);
+        lock (_storedLock)
+        {
+            _stored.Enqueue((fenceId, durableSeq));
+        }
+
+        Start();
     }
 
     /// <summary>Queues a sealed buffer; called in WAL-id order.</summary>
-    public void Enqueue(SealedWal sealedWal)
+    public new void Enqueue(SealedWal sealedWal) => base.Enqueue(sealedWal);
+
+    /// <summary>
+    /// The highest stored WAL id every row of which, and of every lower id, has a sequence number at or below
+    /// <paramref name="flushedSeq"/> (so, once rows through that seq are in L0, replay may start after it); 0 when
+    /// none is known. WAL ids follow sequence order, so the objects stored form a prefix that qualifies.
+    /// </summary>
+    public ulong FlushedThrough(ulong flushedSeq)
     {
-        if (Volatile.Read(ref _failure) is { } failure || !_queue.Writer.TryWrite(sealedWal))
+        lock (_storedLock)
         {
-            Abandon(sealedWal, Volatile.Read(ref _failure) ?? new DbClosedException($"'{_services.DbPath}' is closed."));
+            ulong through = 0;
+            while (_stored.TryPeek(out var head) && head.MaxSeq <= flushedSeq)
+            {
+                through = head.WalId;
+
+                // Keep the newest entry: a later fence or empty seal still inherits it.
+                if (_stored.Count == 1)
+                {
+                    break;
+                }
+
+                _stored.Dequeue();
+            }
+
+            return through;
         }
     }
 
-    /// <summary>Stops accepting buffers and completes when every queued one is stored (or failed).</summary>
-    public Task DrainAsync()
-    {
-        _queue.Writer.TryComplete();
-        return _loop;
-    }
-
-    /// <summary>Stops the writer after a failure elsewhere: queued buffers fault with <paramref name="error"/>.</summary>
-    public void Fail(Exception error)
-    {
-        Interlocked.CompareExchange(ref _failure, error, null);
-        _queue.Writer.TryComplete();
-    }
-
-    private async Task RunAsync()
-    {
-        await foreach (var sealedWal in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
-        {
-            if (Volatile.Read(ref _failure) is { } failure)
-            {
-                Abandon(sealedWal, failure);
-                continue;
-            }
-
-            try
-            {
-                await StoreAsync(sealedWal).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                var error = e is ObjectAlreadyExistsException
-                    ? new FencedException($"WAL id {sealedWal.WalId} of '{_services.DbPath}' was created by a newer writer; this writer is fenced.", e)
-                    : e;
-                // Fail the database first, so whoever sees this buffer's durable task fault finds it failed.
-                Interlocked.CompareExchange(ref _failure, error, null);
-                _onFailure(error);
-                Abandon(sealedWal, error);
-            }
-        }
-    }
-
-    private async Task StoreAsync(SealedWal sealedWal)
+    /// <inheritdoc />
+    protected override async Task ProcessAsync(SealedWal sealedWal)
     {
         var data = Encode(sealedWal);
         await _store.PutAsync(_paths.WalSstPath(sealedWal.WalId), data, PutMode.Create).ConfigureAwait(false);
+        lock (_storedLock)
+        {
+            _stored.Enqueue((sealedWal.WalId, sealedWal.MaxSeq));
+        }
+
         Volatile.Write(ref _durableSeq, sealedWal.MaxSeq);
         Volatile.Write(ref _lastDurableWalId, sealedWal.WalId);
         _services.Metrics.WalFlushed(data.Length);
         Log.WalFlushed(_services.Logger, _services.DbPath, sealedWal.WalId, sealedWal.Rows, data.Length, sealedWal.MaxSeq);
         _onStored(sealedWal);
         sealedWal.Durable.TrySetResult();
+    }
+
+    /// <inheritdoc />
+    protected override Exception MapFailure(SealedWal job, Exception error)
+        => error is ObjectAlreadyExistsException
+            ? new FencedException($"WAL id {job.WalId} of '{_services.DbPath}' was created by a newer writer; this writer is fenced.", error)
+            : error;
+
+    /// <inheritdoc />
+    protected override void Abandon(SealedWal sealedWal, Exception cause)
+    {
+        sealedWal.Staged.Dispose();
+        sealedWal.Durable.TrySetException(DurabilityError(cause));
     }
 
     // Encodes the staged rows into a WAL SST in the reused output buffer and returns the staging buffer to its pool.
@@ -155,12 +156,6 @@ internal sealed class WalWriter
         using var writer = new SstWriter(sealedWal.Options with { ExpectedSizeBytes = expected }, _output);
         staged.WriteTo(writer);
         return writer.Finish().Data;
-    }
-
-    private void Abandon(SealedWal sealedWal, Exception cause)
-    {
-        sealedWal.Staged.Dispose();
-        sealedWal.Durable.TrySetException(DurabilityError(cause));
     }
 
     private Exception DurabilityError(Exception cause)

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using SlateDb.Engine;
 using SlateDb.Format;
 using SlateDb.Infrastructure;
@@ -23,11 +22,8 @@ namespace SlateDb.Write;
 //   the SST) → complete the job.
 
 /// <summary>Flushes frozen memtables to L0 in freeze order.</summary>
-internal sealed class MemtableFlusher
+internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJob>
 {
-    private readonly Channel<FlushJob> _queue = Channel.CreateUnbounded<FlushJob>(
-        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
-
     private const int MaxIdAttempts = 16;
 
     private readonly EngineServices _services;
@@ -35,10 +31,7 @@ internal sealed class MemtableFlusher
     private readonly ByteBuffer _output = new(64 * 1024);
     private readonly DbPaths _paths;
     private readonly Func<ImmutableMemtable, L0Table, Task> _publish;
-    private readonly Action<Exception> _onFailure;
     private Task _lastQueued = Task.CompletedTask;
-    private Exception? _failure;
-    private Task _loop = Task.CompletedTask;
 
     /// <param name="services">Settings, clock, randomness, log and metrics.</param>
     /// <param name="store">The main object store (with retries).</param>
@@ -51,19 +44,16 @@ internal sealed class MemtableFlusher
         DbPaths paths,
         Func<ImmutableMemtable, L0Table, Task> publish,
         Action<Exception> onFailure)
+        : base("the memtable flusher", services.DbPath, onFailure)
     {
         _services = services;
         _store = store;
         _paths = paths;
         _publish = publish;
-        _onFailure = onFailure;
     }
 
     /// <summary>Completes when the last memtable queued so far is published (completed when none is pending).</summary>
     public Task LastQueued => Volatile.Read(ref _lastQueued);
-
-    /// <summary>Starts the flush loop.</summary>
-    public void Start() => _loop = Task.Run(RunAsync);
 
     /// <summary>Queues <paramref name="memtable"/>; <paramref name="walDurable"/> completes when its rows are in the WAL.</summary>
     /// <returns>A task that completes when the memtable is published in L0.</returns>
@@ -71,26 +61,8 @@ internal sealed class MemtableFlusher
     {
         var job = new FlushJob(memtable, walDurable, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         Volatile.Write(ref _lastQueued, job.Done.Task);
-        if (Volatile.Read(ref _failure) is { } failure || !_queue.Writer.TryWrite(job))
-        {
-            job.Done.TrySetException(Volatile.Read(ref _failure) ?? new DbClosedException($"'{_services.DbPath}' is closed."));
-        }
-
+        Enqueue(job);
         return job.Done.Task;
-    }
-
-    /// <summary>Stops accepting memtables and completes when every queued one is published (or failed).</summary>
-    public Task DrainAsync()
-    {
-        _queue.Writer.TryComplete();
-        return _loop;
-    }
-
-    /// <summary>Stops the flusher after a failure elsewhere; queued jobs fault with <paramref name="error"/>.</summary>
-    public void Fail(Exception error)
-    {
-        Interlocked.CompareExchange(ref _failure, error, null);
-        _queue.Writer.TryComplete();
     }
 
     /// <summary>
@@ -112,32 +84,18 @@ internal sealed class MemtableFlusher
         return writer.Finish();
     }
 
-    private async Task RunAsync()
+    /// <inheritdoc />
+    protected override async Task ProcessAsync(FlushJob job)
     {
-        await foreach (var job in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
-        {
-            if (Volatile.Read(ref _failure) is { } failure)
-            {
-                job.Done.TrySetException(failure);
-                continue;
-            }
-
-            try
-            {
-                await job.WalDurable.ConfigureAwait(false);
-                var table = await UploadAsync(job.Memtable).ConfigureAwait(false);
-                await _publish(job.Memtable, table).ConfigureAwait(false);
-                _services.Metrics.L0Flushed(table.Info.Size);
-                job.Done.TrySetResult();
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref _failure, e, null);
-                job.Done.TrySetException(e);
-                _onFailure(e);
-            }
-        }
+        await job.WalDurable.ConfigureAwait(false);
+        var table = await UploadAsync(job.Memtable).ConfigureAwait(false);
+        await _publish(job.Memtable, table).ConfigureAwait(false);
+        _services.Metrics.L0Flushed(table.Info.Size);
+        job.Done.TrySetResult();
     }
+
+    /// <inheritdoc />
+    protected override void Abandon(FlushJob job, Exception cause) => job.Done.TrySetException(cause);
 
     private async Task<L0Table> UploadAsync(ImmutableMemtable memtable)
     {
@@ -173,7 +131,8 @@ internal sealed class MemtableFlusher
         }
     }
 
-    private sealed record FlushJob(ImmutableMemtable Memtable, Task WalDurable, TaskCompletionSource Done);
+    /// <summary>One frozen memtable to flush.</summary>
+    internal sealed record FlushJob(ImmutableMemtable Memtable, Task WalDurable, TaskCompletionSource Done);
 }
 
 /// <summary>An uploaded L0 SST waiting to be published.</summary>

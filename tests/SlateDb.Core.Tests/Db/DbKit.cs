@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using SlateDb.Layout;
 using SlateDb.Manifest;
+using SlateDb.Manifest.Proto;
 using SlateDb.ObjectStore;
 
 namespace SlateDb.Core.Tests.Db;
@@ -77,7 +78,7 @@ internal static class DbKit
         return found;
     }
 
-    public static async Task<VersionedManifest> LatestManifestAsync(IObjectStore store)
+    public static async Task<Versioned<ManifestData>> LatestManifestAsync(IObjectStore store)
         => await new ManifestStore(store, DbPath).TryReadLatestAsync() ?? throw new InvalidOperationException("No manifest.");
 
     /// <summary>Calls <paramref name="onMeasurement"/> for every measurement of the SlateDb instrument <paramref name="instrumentName"/>.</summary>

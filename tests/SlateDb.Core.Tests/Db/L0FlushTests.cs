@@ -20,7 +20,7 @@ public sealed class L0FlushTests
 
         await db.FlushAsync(FlushType.MemTable);                        // seals wal 3, then L0
 
-        var manifest = (await LatestManifestAsync(store)).Manifest;
+        var manifest = (await LatestManifestAsync(store)).Value;
         var sst = Assert.Single(manifest.L0);
         Assert.Equal(3UL, manifest.ReplayAfterWalId);                   // every row of the memtable is in wal <= 3
         Assert.Equal(4UL, manifest.NextWalSstId);
@@ -51,7 +51,7 @@ public sealed class L0FlushTests
 
         var after = await LatestManifestAsync(store);
         Assert.True(after.Id >= before.Id + 2, $"The publish should have been retried past the boundary (latest {after.Id}).");
-        var sst = Assert.Single(after.Manifest.L0);
+        var sst = Assert.Single(after.Value.L0);
         Assert.Equal(V(1), await db.GetAsync(K(1)));
         Assert.Equal(1UL, sst.RowCount);
     }
@@ -69,7 +69,7 @@ public sealed class L0FlushTests
             await db.DeleteAsync(K(2), NoWait);
             await db.FlushAsync(FlushType.MemTable);
 
-            var manifest = (await LatestManifestAsync(store)).Manifest;
+            var manifest = (await LatestManifestAsync(store)).Value;
             Assert.Equal(2, manifest.L0.Count);
             Assert.True(manifest.L0[0].MinSeq > manifest.L0[1].MaxSeq, "The newest L0 SST must come first.");
             Assert.Equal(V(1, 2), await db.GetAsync(K(1)));
@@ -100,7 +100,7 @@ public sealed class L0FlushTests
         }
 
         await db.FlushAsync(FlushType.MemTable);
-        var manifest = (await LatestManifestAsync(store)).Manifest;
+        var manifest = (await LatestManifestAsync(store)).Value;
         Assert.True(manifest.L0.Count >= 3, $"Expected several L0 SSTs, found {manifest.L0.Count}.");
         for (var i = 0; i < 200; i++)
         {
@@ -117,7 +117,7 @@ public sealed class L0FlushTests
         await db.FlushAsync();                          // wal 2
         await db.CloseAsync();                          // freeze: nothing new in the WAL buffer, L0 published
 
-        var manifest = (await LatestManifestAsync(store)).Manifest;
+        var manifest = (await LatestManifestAsync(store)).Value;
         Assert.Equal(3UL, manifest.NextWalSstId);
         Assert.Equal(2UL, manifest.ReplayAfterWalId);
         Assert.Single(manifest.L0);
@@ -165,7 +165,7 @@ public sealed class L0FlushTests
                 interfered = true;
                 var manifests = new SlateDb.Manifest.ManifestStore(store.Inner, DbPath);
                 var latest = await manifests.TryReadLatestAsync();
-                var next = latest!.Manifest.Clone();
+                var next = latest!.Value.Clone();
                 next.RecentSnapshotMinSeq = 42;
                 await manifests.TryWriteNextAsync(latest, next);
             }
@@ -174,7 +174,7 @@ public sealed class L0FlushTests
         await db.FlushAsync(FlushType.MemTable);
 
         Assert.True(interfered);
-        var manifest = (await LatestManifestAsync(store.Inner)).Manifest;
+        var manifest = (await LatestManifestAsync(store.Inner)).Value;
         Assert.Single(manifest.L0);
         Assert.Equal(42UL, manifest.RecentSnapshotMinSeq);
         Assert.Equal(V(1), await db.GetAsync(K(1)));

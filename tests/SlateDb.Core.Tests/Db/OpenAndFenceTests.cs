@@ -15,8 +15,8 @@ public sealed class OpenAndFenceTests
         await using var db = await OpenAsync(store);
 
         var manifest = await LatestManifestAsync(store);
-        Assert.Equal(1UL, manifest.Manifest.WriterEpoch);
-        Assert.True(manifest.Manifest.Initialized);
+        Assert.Equal(1UL, manifest.Value.WriterEpoch);
+        Assert.True(manifest.Value.Initialized);
         Assert.Equal([(1UL, 0L)], await WalObjectsAsync(store));
 
         await db.PutAsync(K(1), V(1), NoWait);
@@ -38,7 +38,7 @@ public sealed class OpenAndFenceTests
         await first.FlushAsync();                       // wal 3
         var second = await OpenAsync(store, seed: 2);   // fence at 4, replays 2 and 3
 
-        Assert.Equal(2UL, (await LatestManifestAsync(store)).Manifest.WriterEpoch);
+        Assert.Equal(2UL, (await LatestManifestAsync(store)).Value.WriterEpoch);
         Assert.Equal((4UL, 0L), (await WalObjectsAsync(store))[^1]);
         Assert.Equal(V(1), await second.GetAsync(K(1)));
         Assert.Equal(V(2), await second.GetAsync(K(2)));
@@ -147,7 +147,7 @@ public sealed class OpenAndFenceTests
         // Another process drops the older L0 SST (as a compaction would, once its rows live elsewhere).
         await new ManifestStore(store, DbPath).UpdateAsync(latest =>
         {
-            var next = latest.Manifest.Clone();
+            var next = latest.Value.Clone();
             next.L0.RemoveAt(1);
             return next;
         });

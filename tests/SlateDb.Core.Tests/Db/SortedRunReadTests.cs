@@ -106,7 +106,7 @@ public sealed class SortedRunReadTests
 
         await new ManifestStore(store, DbPath).UpdateAsync(latest =>
         {
-            var next = latest.Manifest.Clone();
+            var next = latest.Value.Clone();
             next.SortedRuns.Add(run);
             next.LastL0Seq = Math.Max(next.LastL0Seq, 30);
             if (parent is not null)

@@ -18,13 +18,13 @@ public class FenceableManifestTests
         var writer = await FenceableManifest.ClaimWriterAsync(_manifests);
 
         var first = await _manifests.ReadAsync(1);
-        Assert.Equal(ManifestDefaults.NewDatabase(), first.Manifest);
+        Assert.Equal(ManifestDefaults.NewDatabase(), first.Value);
         Assert.Equal(1UL, writer.WriterEpoch);
         Assert.Equal(2UL, writer.Current.Id);
-        Assert.Equal(1UL, writer.Current.Manifest.WriterEpoch);
-        Assert.True(writer.Current.Manifest.Initialized);
-        Assert.Equal(1UL, writer.Current.Manifest.NextWalSstId);
-        Assert.Equal(long.MinValue, writer.Current.Manifest.L0ClockTick);
+        Assert.Equal(1UL, writer.Current.Value.WriterEpoch);
+        Assert.True(writer.Current.Value.Initialized);
+        Assert.Equal(1UL, writer.Current.Value.NextWalSstId);
+        Assert.Equal(long.MinValue, writer.Current.Value.L0ClockTick);
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public class FenceableManifestTests
         Assert.Contains("'orders'", e.Message, StringComparison.Ordinal);
         Assert.Equal(1, _store.Conflicts); // the attempt built on A's stale view lost to B's claim
         Assert.Equal(idsBefore, await CountManifestsAsync());
-        Assert.Equal(0UL, (await _manifests.TryReadLatestAsync())!.Manifest.LastL0Seq);
+        Assert.Equal(0UL, (await _manifests.TryReadLatestAsync())!.Value.LastL0Seq);
         Assert.Equal(b.Current.Id, (await _manifests.TryReadLatestAsync())!.Id);
     }
 
@@ -88,7 +88,7 @@ public class FenceableManifestTests
 
         Assert.Equal(4UL, written.Id);
         Assert.Same(written, b.Current);
-        Assert.Equal(10UL, (await b.RefreshAsync()).Manifest.LastL0Seq);
+        Assert.Equal(10UL, (await b.RefreshAsync()).Value.LastL0Seq);
     }
 
     [Fact]
@@ -126,9 +126,9 @@ public class FenceableManifestTests
         });
 
         Assert.Equal(5UL, written.Id);
-        Assert.Equal(33UL, written.Manifest.LastL0Seq);
-        Assert.Single(written.Manifest.SortedRuns);
-        Assert.Equal(1UL, written.Manifest.CompactorEpoch);
+        Assert.Equal(33UL, written.Value.LastL0Seq);
+        Assert.Single(written.Value.SortedRuns);
+        Assert.Equal(1UL, written.Value.CompactorEpoch);
         Assert.Equal(1UL, compactor.Epoch);
         Assert.Throws<InvalidOperationException>(() => compactor.WriterEpoch);
     }
@@ -149,7 +149,7 @@ public class FenceableManifestTests
     {
         var writer = await FenceableManifest.ClaimWriterAsync(_manifests);
         var latest = (await _manifests.TryReadLatestAsync())!;
-        var rolledBack = latest.Manifest.Clone();
+        var rolledBack = latest.Value.Clone();
         rolledBack.WriterEpoch = 0;
         await _manifests.TryWriteNextAsync(latest, rolledBack);
 
@@ -235,7 +235,7 @@ public class FenceableManifestTests
         }))));
 
         Assert.Equal(10UL, writer.Current.Id);
-        Assert.Equal(8UL, writer.Current.Manifest.RecentSnapshotMinSeq);
+        Assert.Equal(8UL, writer.Current.Value.RecentSnapshotMinSeq);
     }
 
     private async Task<int> CountManifestsAsync()

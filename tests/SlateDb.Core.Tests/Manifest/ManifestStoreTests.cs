@@ -26,14 +26,14 @@ public class ManifestStoreTests
     public async Task CreateOrReadLatest_creates_manifest_1_once_and_then_returns_the_latest()
     {
         var first = await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
-        await _manifests.UpdateAsync(v => Bump(v.Manifest));
+        await _manifests.UpdateAsync(v => Bump(v.Value));
 
         var again = await _manifests.CreateOrReadLatestAsync(new ManifestData { WriterEpoch = 99, Initialized = true });
 
         Assert.Equal(1UL, first.Id);
-        Assert.True(first.Manifest.Initialized);
+        Assert.True(first.Value.Initialized);
         Assert.Equal(2UL, again.Id);
-        Assert.Equal(1UL, again.Manifest.LastL0Seq);
+        Assert.Equal(1UL, again.Value.LastL0Seq);
         Assert.True(_store.Inner.Count == 2, "no other object was written");
         Assert.Equal("db/manifest/00000000000000000001.manifest", _manifests.PathOf(1));
     }
@@ -51,14 +51,14 @@ public class ManifestStoreTests
         var result = await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
 
         Assert.Equal(1UL, result.Id);
-        Assert.Equal(5UL, result.Manifest.WriterEpoch);
+        Assert.Equal(5UL, result.Value.WriterEpoch);
     }
 
     [Fact]
     public async Task TryWriteNext_loses_cleanly_to_an_existing_id()
     {
         var first = await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
-        var winner = await _manifests.TryWriteNextAsync(first, Bump(first.Manifest.Clone()));
+        var winner = await _manifests.TryWriteNextAsync(first, Bump(first.Value.Clone()));
         var before = (await _store.Inner.GetAsync("db/manifest/00000000000000000002.manifest")).Bytes.ToArray();
 
         var loser = await _manifests.TryWriteNextAsync(first, new ManifestData { WriterEpoch = 42, Initialized = true });
@@ -67,7 +67,7 @@ public class ManifestStoreTests
         Assert.Equal(2UL, winner.Id);
         Assert.Null(loser);
         Assert.Equal(before, (await _store.Inner.GetAsync("db/manifest/00000000000000000002.manifest")).Bytes.ToArray());
-        Assert.Equal(0UL, (await _manifests.ReadAsync(2)).Manifest.WriterEpoch);
+        Assert.Equal(0UL, (await _manifests.ReadAsync(2)).Value.WriterEpoch);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public class ManifestStoreTests
     public async Task Listing_and_reading_the_latest_ignore_names_that_are_not_manifest_ids()
     {
         await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
-        await _manifests.UpdateAsync(v => Bump(v.Manifest));
+        await _manifests.UpdateAsync(v => Bump(v.Value));
         foreach (var junk in new[]
                  {
                      "db/manifest/notes.txt",
@@ -116,7 +116,7 @@ public class ManifestStoreTests
         await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
         for (var i = 0; i < 5; i++)
         {
-            await _manifests.UpdateAsync(v => Bump(v.Manifest));
+            await _manifests.UpdateAsync(v => Bump(v.Value));
         }
 
         Assert.Equal([2UL, 3UL, 4UL], await ListIdsAsync(2, 4));
@@ -130,7 +130,7 @@ public class ManifestStoreTests
     public async Task A_latest_manifest_deleted_between_list_and_get_is_re_listed()
     {
         var first = await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
-        var second = await _manifests.TryWriteNextAsync(first, Bump(first.Manifest.Clone()));
+        var second = await _manifests.TryWriteNextAsync(first, Bump(first.Value.Clone()));
         _store.ResetCounts();
         _store.BeforeGet = async path =>
         {
@@ -138,7 +138,7 @@ public class ManifestStoreTests
             {
                 // A writer adds 3 and GC collects 2 after the listing saw 2 as the latest.
                 _store.BeforeGet = null;
-                await _manifests.TryWriteNextAsync(second!, Bump(second!.Manifest.Clone()));
+                await _manifests.TryWriteNextAsync(second!, Bump(second!.Value.Clone()));
                 await _store.Inner.DeleteAsync(path);
             }
         };
@@ -146,7 +146,7 @@ public class ManifestStoreTests
         var latest = await _manifests.TryReadLatestAsync();
 
         Assert.Equal(3UL, latest!.Id);
-        Assert.Equal(2UL, latest.Manifest.LastL0Seq);
+        Assert.Equal(2UL, latest.Value.LastL0Seq);
         Assert.Equal(2, _store.Lists);
     }
 
@@ -186,7 +186,7 @@ public class ManifestStoreTests
 
         var latest = (await _manifests.TryReadLatestAsync())!;
         Assert.Equal(3UL, latest.Id);
-        Assert.Equal(new HashSet<Guid> { a, b }, latest.Manifest.Checkpoints.Select(c => c.Id.ToGuid()).ToHashSet());
+        Assert.Equal(new HashSet<Guid> { a, b }, latest.Value.Checkpoints.Select(c => c.Id.ToGuid()).ToHashSet());
         Assert.Equal(new HashSet<ulong> { 2, 3 }, results.Select(r => r.Id).ToHashSet());
         Assert.Equal(1, _store.Conflicts);
     }
@@ -204,12 +204,12 @@ public class ManifestStoreTests
         {
             for (var i = 0; i < increments; i++)
             {
-                await manifests.UpdateAsync(v => Bump(v.Manifest));
+                await manifests.UpdateAsync(v => Bump(v.Value));
             }
         })));
 
         var latest = (await manifests.TryReadLatestAsync())!;
-        Assert.Equal((ulong)(updaters * increments), latest.Manifest.LastL0Seq);
+        Assert.Equal((ulong)(updaters * increments), latest.Value.LastL0Seq);
         Assert.Equal(Enumerable.Range(1, (updaters * increments) + 1).Select(i => (ulong)i), await ListIdsAsync());
     }
 
@@ -217,7 +217,7 @@ public class ManifestStoreTests
     public async Task A_null_mutation_writes_nothing_and_returns_the_latest()
     {
         await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
-        await _manifests.UpdateAsync(v => Bump(v.Manifest));
+        await _manifests.UpdateAsync(v => Bump(v.Value));
         _store.ResetCounts();
 
         var result = await _manifests.UpdateAsync(_ => null);
@@ -234,13 +234,13 @@ public class ManifestStoreTests
 
         await _manifests.UpdateAsync(first, v =>
         {
-            seen = v.Manifest;
-            v.Manifest.WriterEpoch = 9;
-            return v.Manifest;
+            seen = v.Value;
+            v.Value.WriterEpoch = 9;
+            return v.Value;
         });
 
-        Assert.NotSame(first.Manifest, seen);
-        Assert.Equal(0UL, first.Manifest.WriterEpoch);
+        Assert.NotSame(first.Value, seen);
+        Assert.Equal(0UL, first.Value.WriterEpoch);
     }
 
     [Fact]
@@ -258,7 +258,7 @@ public class ManifestStoreTests
     [Fact]
     public async Task Updating_a_database_without_manifests_is_a_data_error()
     {
-        var e = await Assert.ThrowsAsync<SlateDbException>(() => _manifests.UpdateAsync(v => v.Manifest));
+        var e = await Assert.ThrowsAsync<SlateDbException>(() => _manifests.UpdateAsync(v => v.Value));
 
         Assert.Equal(SlateDbErrorKind.Data, e.Kind);
         Assert.Contains("'db'", e.Message, StringComparison.Ordinal);
@@ -272,7 +272,7 @@ public class ManifestStoreTests
         _store.BeforePut = (path, _) => throw new ObjectAlreadyExistsException(path, _store.Uri);
         _store.ResetCounts();
 
-        var e = await Assert.ThrowsAsync<SlateDbException>(() => manifests.UpdateAsync(v => Bump(v.Manifest)));
+        var e = await Assert.ThrowsAsync<SlateDbException>(() => manifests.UpdateAsync(v => Bump(v.Value)));
 
         Assert.Equal(SlateDbErrorKind.Conflict, e.Kind);
         Assert.Contains("'db'", e.Message, StringComparison.Ordinal);
@@ -291,7 +291,7 @@ public class ManifestStoreTests
         };
         _store.ResetCounts();
 
-        var e = await Assert.ThrowsAsync<SlateDbException>(() => manifests.UpdateAsync(v => Bump(v.Manifest)));
+        var e = await Assert.ThrowsAsync<SlateDbException>(() => manifests.UpdateAsync(v => Bump(v.Value)));
 
         Assert.Equal(SlateDbErrorKind.Conflict, e.Kind);
         Assert.Equal(5, _store.Puts);
@@ -303,7 +303,7 @@ public class ManifestStoreTests
         var first = await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
         for (var i = 0; i < 4; i++)
         {
-            await _manifests.UpdateAsync(v => Bump(v.Manifest));
+            await _manifests.UpdateAsync(v => Bump(v.Value));
         }
 
         // GC advanced the boundary and collected 2..4; a writer stalled on manifest 1 now resumes.
@@ -314,12 +314,12 @@ public class ManifestStoreTests
         }
 
         var orphan = await _manifests.TryWriteNextAsync(first, new ManifestData { Initialized = true, LastL0Seq = 1000 });
-        var updated = await _manifests.UpdateAsync(first, v => Bump(v.Manifest));
+        var updated = await _manifests.UpdateAsync(first, v => Bump(v.Value));
 
         Assert.Null(orphan);
         Assert.Equal(4UL, await _manifests.ReadGcBoundaryAsync());
         Assert.Equal(6UL, updated.Id);
-        Assert.Equal(5UL, updated.Manifest.LastL0Seq);
+        Assert.Equal(5UL, updated.Value.LastL0Seq);
         Assert.Equal(6UL, (await _manifests.TryReadLatestAsync())!.Id);
     }
 
@@ -362,9 +362,9 @@ public class ManifestStoreTests
         return manifest;
     }
 
-    private static ManifestData AddCheckpoint(VersionedManifest version, Guid id)
+    private static ManifestData AddCheckpoint(Versioned<ManifestData> version, Guid id)
     {
-        version.Manifest.Checkpoints.Add(TestManifests.Checkpoint(id, version.Id + 1));
-        return version.Manifest;
+        version.Value.Checkpoints.Add(TestManifests.Checkpoint(id, version.Id + 1));
+        return version.Value;
     }
 }

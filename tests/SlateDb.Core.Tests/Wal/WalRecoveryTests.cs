@@ -53,7 +53,7 @@ public sealed class WalRecoveryTests
         }
 
         // The dropped object is behind the replay watermark now, so even a strict open no longer reads it.
-        Assert.True((await LatestManifestAsync(store)).Manifest.ReplayAfterWalId >= 5);
+        Assert.True((await LatestManifestAsync(store)).Value.ReplayAfterWalId >= 5);
         await using var strict = await OpenAsync(store, seed: 3);
         Assert.Equal(V(2), await strict.GetAsync(K(2)));
         Assert.Equal(V(4), await strict.GetAsync(K(4)));

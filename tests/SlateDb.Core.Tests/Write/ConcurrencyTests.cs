@@ -71,7 +71,7 @@ public sealed class ConcurrencyTests
         await Task.WhenAll(readers).WaitAsync(TimeSpan.FromSeconds(60));
 
         await db.FlushAsync(FlushType.MemTable);
-        Assert.True((await LatestManifestAsync(store)).Manifest.L0.Count > 3, "The test should have produced several L0 SSTs.");
+        Assert.True((await LatestManifestAsync(store)).Value.L0.Count > 3, "The test should have produced several L0 SSTs.");
         for (var key = 0; key < acknowledged.Length; key++)
         {
             Assert.Equal(Value(Versions), await db.GetAsync(K(key)));
