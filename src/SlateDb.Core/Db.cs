@@ -175,6 +175,20 @@ public sealed class Db : IAsyncDisposable
     }
 
     /// <summary>
+    /// Creates a checkpoint: an entry in the manifest that pins one manifest version, so garbage collection keeps every
+    /// object it references and clones and readers can start from it. <see cref="CheckpointScope.All"/> first flushes
+    /// the WAL and the memtable to L0; <see cref="CheckpointScope.Durable"/> pins what is durable now (L0 plus the WAL
+    /// objects stored so far). With <see cref="CheckpointOptions.Source"/> it pins that checkpoint's manifest instead.
+    /// </summary>
+    /// <exception cref="SlateDbException">(<see cref="SlateDbErrorKind.Invalid"/>) the source checkpoint does not exist.</exception>
+    /// <exception cref="ArgumentException">The lifetime is not positive, or the name is empty or too long.</exception>
+    /// <exception cref="FencedException">A newer writer owns the database.</exception>
+    /// <exception cref="DbClosedException">The database is closed.</exception>
+    public Task<CheckpointResult> CreateCheckpointAsync(
+        CheckpointScope scope, CheckpointOptions? options = null, CancellationToken cancellationToken = default)
+        => _engine.CreateCheckpointAsync(scope, options, cancellationToken);
+
+    /// <summary>
     /// Flushes the memtable to L0, records the WAL position in the manifest and stops the background work. Later calls
     /// do nothing; every other call fails with <see cref="DbClosedException"/> afterwards.
     /// </summary>

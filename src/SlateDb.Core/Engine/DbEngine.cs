@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using SlateDb.Cache;
+using SlateDb.Checkpoints;
 using SlateDb.Infrastructure;
 using SlateDb.Layout;
 using SlateDb.Manifest;
@@ -258,6 +259,39 @@ internal sealed class DbEngine
     {
         await WriteLoop.FlushMemtableAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         await _manifest.UpdateAsync(m => ApplyFlushedWal(m) ? m : null, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Creates a checkpoint: for <see cref="CheckpointScope.All"/> flushes the WAL and the memtable to L0 first; then one
+    /// manifest update applies rule D (so the pinned manifest's WAL range starts after everything in L0 and ends at the
+    /// last WAL object stored) and adds the checkpoint, pinning that very manifest (or the source's).
+    /// </summary>
+    public async Task<CheckpointResult> CreateCheckpointAsync(CheckpointScope scope, CheckpointOptions? options, CancellationToken cancellationToken)
+    {
+        ManifestCheckpoints.Validate(options);
+        Lifecycle.ThrowIfNotWritable();
+        if (scope == CheckpointScope.All)
+        {
+            await FlushMemtableAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else if (scope != CheckpointScope.Durable)
+        {
+            throw new ArgumentOutOfRangeException(nameof(scope), scope, "Not a CheckpointScope.");
+        }
+
+        var id = Services.Random.NextGuid();
+        CheckpointInfo? created = null;
+        await _manifest.UpdateVersionedAsync(
+            version =>
+            {
+                var manifest = version.Value;
+                ApplyFlushedWal(manifest);
+                created = ManifestCheckpoints.Add(manifest, version.Id + 1, id, options, Services.Time.GetUtcNow(), Services.DbPath);
+                return manifest;
+            },
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+        Log.CheckpointCreated(Services.Logger, Services.DbPath, id, created!.ManifestId, scope);
+        return new CheckpointResult { Id = id, ManifestId = created.ManifestId };
     }
 
     /// <summary>

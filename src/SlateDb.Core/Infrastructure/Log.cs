@@ -40,4 +40,7 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Debug, "'{Path}': WAL id {WalId} was taken by another writer while fencing; trying the next id")]
     public static partial void FenceClash(ILogger logger, string path, ulong walId);
+
+    [LoggerMessage(30, LogLevel.Information, "'{Path}': checkpoint {CheckpointId} created ({Scope}), pinning manifest {ManifestId}")]
+    public static partial void CheckpointCreated(ILogger logger, string path, Guid checkpointId, ulong manifestId, CheckpointScope scope);
 }

@@ -107,7 +107,17 @@ internal sealed class FenceableManifest
     /// <see cref="Current"/> is returned); it must not change this instance's epoch field.
     /// </summary>
     /// <exception cref="FencedException">A newer process claimed the epoch; nothing was written.</exception>
-    public async Task<VersionedManifest> UpdateAsync(Func<ManifestData, ManifestData?> mutate, CancellationToken ct = default)
+    public Task<VersionedManifest> UpdateAsync(Func<ManifestData, ManifestData?> mutate, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(mutate);
+        return UpdateVersionedAsync(version => mutate(version.Value), ct);
+    }
+
+    /// <summary>
+    /// As <see cref="UpdateAsync(Func{ManifestData, ManifestData?}, CancellationToken)"/>, with the version being
+    /// changed (its id; the changed manifest is written as id + 1). Its value is a fresh clone the mutation may change.
+    /// </summary>
+    public async Task<VersionedManifest> UpdateVersionedAsync(Func<VersionedManifest, ManifestData?> mutate, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(mutate);
         var written = await _store.UpdateAsync(
@@ -115,7 +125,7 @@ internal sealed class FenceableManifest
             version =>
             {
                 CheckEpoch(version);
-                var next = mutate(version.Value);
+                var next = mutate(version);
                 if (next is not null && EpochOf(next, Role) != Epoch)
                 {
                     throw new SlateDbException(

@@ -46,17 +46,22 @@ internal sealed class ManifestKeeper
     public FenceableManifest Claim => _manifest;
 
     /// <summary>
-    /// Applies <paramref name="mutate"/> (see <see cref="FenceableManifest.UpdateAsync"/>: null = nothing to change) and
+    /// Applies <paramref name="mutate"/> (see <see cref="FenceableManifest.UpdateAsync(Func{ManifestData, ManifestData?}, CancellationToken)"/>: null = nothing to change) and
     /// hands the result to <paramref name="applyWith"/> when given, else to the owner's apply callback if it is new.
     /// </summary>
     /// <exception cref="FencedException">A newer process claimed the epoch; nothing was written.</exception>
-    public async Task<VersionedManifest> UpdateAsync(
+    public Task<VersionedManifest> UpdateAsync(
         Func<ManifestData, ManifestData?> mutate, Action<VersionedManifest>? applyWith = null, CancellationToken cancellationToken = default)
+        => UpdateVersionedAsync(version => mutate(version.Value), applyWith, cancellationToken);
+
+    /// <summary>As the other overload, with the version being changed (the result is written as its id + 1).</summary>
+    public async Task<VersionedManifest> UpdateVersionedAsync(
+        Func<VersionedManifest, ManifestData?> mutate, Action<VersionedManifest>? applyWith = null, CancellationToken cancellationToken = default)
     {
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var written = await _manifest.UpdateAsync(mutate, cancellationToken).ConfigureAwait(false);
+            var written = await _manifest.UpdateVersionedAsync(mutate, cancellationToken).ConfigureAwait(false);
             if (applyWith is not null)
             {
                 _appliedId = Math.Max(_appliedId, written.Id);
