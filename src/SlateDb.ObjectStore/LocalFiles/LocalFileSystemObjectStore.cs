@@ -55,12 +55,16 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
         }
 
         _root = full;
-        Uri = new Uri(full).AbsoluteUri.TrimEnd('/');
+        Uri = FileUri(full);
         _metadata = new LocalObjectMetadata(useExtendedAttributes);
         _writer = new AtomicFileWriter(_root, Uri, _metadata);
     }
 
-    /// <summary>The store's <c>file://</c> URI, for example <c>file:///var/data</c>.</summary>
+    /// <summary>
+    /// The store's <c>file://</c> URI, for example <c>file:///var/data</c>. Each path segment is percent-escaped
+    /// (a '%' too, so no name reads as another), so <see cref="ObjectStores.FromUri(string)"/> of it opens this same
+    /// root, whatever its name.
+    /// </summary>
     public string Uri { get; }
 
     /// <summary>The absolute path of the root folder.</summary>
@@ -190,6 +194,17 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
 
     /// <inheritdoc />
     public override string ToString() => Uri;
+
+    /// <summary>The <c>file://</c> URI of the absolute path <paramref name="fullPath"/>, each segment percent-escaped (<see cref="StoreUri.EscapeLocalPath"/>).</summary>
+    internal static string FileUri(string fullPath)
+    {
+        var path = Path.DirectorySeparatorChar == '/' ? fullPath : fullPath.Replace(Path.DirectorySeparatorChar, '/');
+        return "file://" + (path.StartsWith('/') ? "" : "/") + StoreUri.EscapeLocalPath(path);
+    }
+
+    /// <summary>The root a decoded <c>file://</c> URI path names (on Windows, <c>/C:/x</c> is <c>C:/x</c>).</summary>
+    internal static string RootFromUriPath(string uriPath)
+        => OperatingSystem.IsWindows() && uriPath is ['/', _, ':', ..] ? uriPath[1..] : uriPath;
 
     /// <summary>Validates <paramref name="path"/> and returns the file that holds it.</summary>
     private string FullPath(string path, string paramName = "path")
