@@ -153,7 +153,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
         }
         catch (Exception e) when (AzureErrorMapper.Map(e, AzureOperation.Put, path, Uri, mode, cancellationToken) is { } mapped)
         {
-            return await OwnWriteCheck.OwnWriteOrThrowAsync(mapped, this, path, options, cancellationToken).ConfigureAwait(false);
+            return await OwnWriteCheck.OwnWriteOrThrowAsync(mapped, this, path, options, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
     }
 

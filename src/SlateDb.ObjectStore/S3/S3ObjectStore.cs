@@ -184,7 +184,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         }
         catch (Exception e) when (S3ErrorMapper.Map(e, S3Operation.Put, path, Uri, mode, cancellationToken) is { } mapped)
         {
-            return await OwnWriteCheck.OwnWriteOrThrowAsync(mapped, this, path, options, cancellationToken).ConfigureAwait(false);
+            return await OwnWriteCheck.OwnWriteOrThrowAsync(mapped, this, path, options, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 
