@@ -103,18 +103,7 @@ public sealed class StoreUriRoundTripTests : IDisposable
                 Credentials = new BasicAWSCredentials("dummy-access", "dummy-secret"),
             };
             using var store = new S3ObjectStore(options);
-            var context = $"trial {trial}, bucket '{bucket}', prefix '{prefix}', uri '{store.Uri}'";
-
-            using var reopened = Assert.IsType<S3ObjectStore>(ObjectStores.FromUri(store.Uri));
-            Assert.True(bucket == reopened.Bucket, context);
-            Assert.True(store.KeyPrefix == reopened.KeyPrefix, context);
-            Assert.True(store.Uri == reopened.Uri, context);
-
-            var inner = Prefix(random);
-            var prefixed = new PrefixedObjectStore(store, inner);
-            using var reopenedPrefix = Assert.IsType<S3ObjectStore>(ObjectStores.FromUri(prefixed.Uri));
-            Assert.True(bucket == reopenedPrefix.Bucket, $"{context}, prefixed uri '{prefixed.Uri}'");
-            Assert.True(store.KeyPrefix + inner + "/" == reopenedPrefix.KeyPrefix, $"{context}, prefixed uri '{prefixed.Uri}'");
+            AssertRootRoundTrips(store, Prefix(random), ObjectStores.FromUri, s => (Assert.IsType<S3ObjectStore>(s).Bucket, ((S3ObjectStore)s).KeyPrefix), $"trial {trial}");
         }
     }
 
@@ -129,18 +118,12 @@ public sealed class StoreUriRoundTripTests : IDisposable
             var container = $"c{trial}-" + new string(Enumerable.Range(0, random.Next(1, 6)).Select(_ => "ab9-"[random.Next(4)]).ToArray());
             var prefix = random.Next(4) == 0 ? "" : Prefix(random);
             var store = new AzureBlobObjectStore(new AzureBlobObjectStoreOptions { ConnectionString = ConnectionString, Container = container, Prefix = prefix });
-            var context = $"trial {trial}, container '{container}', prefix '{prefix}', uri '{store.Uri}'";
-
-            var reopened = Assert.IsType<AzureBlobObjectStore>(ObjectStores.FromUri(store.Uri, AzureEnvironment));
-            Assert.True(container == reopened.ContainerName, context);
-            Assert.True(store.KeyPrefix == reopened.KeyPrefix, context);
-            Assert.True(store.Uri == reopened.Uri, context);
-
-            var inner = Prefix(random);
-            var prefixed = new PrefixedObjectStore(store, inner);
-            var reopenedPrefix = Assert.IsType<AzureBlobObjectStore>(ObjectStores.FromUri(prefixed.Uri, AzureEnvironment));
-            Assert.True(container == reopenedPrefix.ContainerName, $"{context}, prefixed uri '{prefixed.Uri}'");
-            Assert.True(store.KeyPrefix + inner + "/" == reopenedPrefix.KeyPrefix, $"{context}, prefixed uri '{prefixed.Uri}'");
+            AssertRootRoundTrips(
+                store,
+                Prefix(random),
+                uri => ObjectStores.FromUri(uri, AzureEnvironment),
+                s => (Assert.IsType<AzureBlobObjectStore>(s).ContainerName, ((AzureBlobObjectStore)s).KeyPrefix),
+                $"trial {trial}");
         }
     }
 
@@ -172,6 +155,30 @@ public sealed class StoreUriRoundTripTests : IDisposable
         });
 
         Assert.Equal("s3://b/db/tenants/a%3Fb?region=eu-west-1", new PrefixedObjectStore(store, "tenants/a?b").Uri);
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="store"/>'s URI, and that of a view of it under <paramref name="prefix"/>, reopen
+    /// the same root: <paramref name="rootOf"/> gives a store's bucket or container and its key prefix.
+    /// </summary>
+    private static void AssertRootRoundTrips(
+        IObjectStore store, string prefix, Func<string, IObjectStore> fromUri, Func<IObjectStore, (string Name, string KeyPrefix)> rootOf, string trial)
+    {
+        var (name, keyPrefix) = rootOf(store);
+        var context = $"{trial}, name '{name}', key prefix '{keyPrefix}', uri '{store.Uri}'";
+        var reopened = fromUri(store.Uri);
+        using (reopened as IDisposable)
+        {
+            Assert.True((name, keyPrefix) == rootOf(reopened), context);
+            Assert.True(store.Uri == reopened.Uri, context);
+        }
+
+        var prefixed = new PrefixedObjectStore(store, prefix);
+        var reopenedPrefix = fromUri(prefixed.Uri);
+        using (reopenedPrefix as IDisposable)
+        {
+            Assert.True((name, keyPrefix + prefix + "/") == rootOf(reopenedPrefix), $"{context}, prefix '{prefix}', prefixed uri '{prefixed.Uri}'");
+        }
     }
 
     /// <summary>A path segment of 1–4 pieces that is not '.' or '..' (those are steps, not names).</summary>
