@@ -51,8 +51,9 @@ public static class ObjectStores
     private static InMemoryObjectStore FromMemoryUri(StoreUri uri)
     {
         uri.RejectQuery();
+        // Re-escaped, so the store's URI parses back to the same name.
         var name = uri.Authority + uri.Path;
-        return new InMemoryObjectStore(name.Length == 0 ? null : "memory://" + name);
+        return new InMemoryObjectStore(name.Length == 0 ? null : "memory://" + StoreUri.EscapePath(name));
     }
 
     private static LocalFileSystemObjectStore FromFileUri(StoreUri uri)
@@ -63,12 +64,12 @@ public static class ObjectStores
             throw uri.Error($"a file URI must name a local absolute path (file:///path), not host '{uri.Authority}'");
         }
 
-        if (uri.Path.Length <= 1)
+        if (uri.Path.Length == 0)
         {
             throw uri.Error("a file URI needs an absolute directory path, as in file:///var/data");
         }
 
-        return new LocalFileSystemObjectStore(uri.Path);
+        return new LocalFileSystemObjectStore(LocalFileSystemObjectStore.RootFromUriPath(uri.Path));
     }
 
     private static S3ObjectStore FromS3Uri(StoreUri uri)
@@ -143,6 +144,6 @@ public static class ObjectStores
     {
         var parts = connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries)
             .Where(p => !p.TrimStart().StartsWith("BlobEndpoint=", StringComparison.OrdinalIgnoreCase));
-        return string.Join(';', parts) + ";BlobEndpoint=" + endpoint.ToString().TrimEnd('/') + ";";
+        return string.Join(';', parts) + ";BlobEndpoint=" + endpoint.AbsoluteUri.TrimEnd('/') + ";";
     }
 }

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+
 namespace SlateDb.ObjectStore;
 
 /// <summary>
@@ -14,6 +17,9 @@ internal sealed class StoreUri
         "password", "key", "account_key", "accountkey", "sas", "sig", "signature", "credential", "credentials",
         "connection_string", "connectionstring",
     ];
+
+    /// <summary>The characters <see cref="EscapeLocalPath"/> leaves unescaped besides the unreserved ones.</summary>
+    private const string LiteralPathChars = "!$&'()*+,;=:@[]";
 
     private readonly string _original;
     private readonly string _supportedForms;
@@ -72,8 +78,55 @@ internal sealed class StoreUri
         return result;
     }
 
-    /// <summary>Percent-escapes each segment of <paramref name="path"/>, keeping the '/' separators, so the path survives <see cref="Parse"/>.</summary>
+    /// <summary>
+    /// Percent-escapes each segment of <paramref name="path"/>, keeping the '/' separators, so the path survives
+    /// <see cref="Parse"/> exactly: every character but the unreserved ones (letters, digits, <c>-._~</c>) is
+    /// escaped, '%' included, so no segment can decode to another name, a '.' or '..' step, or a query.
+    /// </summary>
     public static string EscapePath(string path) => string.Join('/', path.Split('/').Select(System.Uri.EscapeDataString));
+
+    /// <summary>
+    /// Like <see cref="EscapePath"/>, but keeps the characters a path segment may hold literally (RFC 3986 sub-delims,
+    /// ':', '@') and '[' ']', as <see cref="System.Uri.AbsoluteUri"/> writes file URIs: <c>file://</c> URIs recorded by
+    /// earlier versions keep their spelling unless they were wrong (a '%' in a name).
+    /// </summary>
+    public static string EscapeLocalPath(string path)
+    {
+        var escaped = EscapePath(path);
+        var result = new StringBuilder(escaped.Length);
+        for (var i = 0; i < escaped.Length; i++)
+        {
+            if (escaped[i] == '%'
+                && i + 2 < escaped.Length
+                && byte.TryParse(escaped.AsSpan(i + 1, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value)
+                && LiteralPathChars.Contains((char)value, StringComparison.Ordinal))
+            {
+                result.Append((char)value);
+                i += 2;
+            }
+            else
+            {
+                result.Append(escaped[i]);
+            }
+        }
+
+        return result.ToString();
+    }
+
+    /// <summary>Percent-escapes <paramref name="name"/> (a bucket or container) for the authority, so it survives <see cref="Parse"/> exactly.</summary>
+    public static string EscapeAuthority(string name) => System.Uri.EscapeDataString(name);
+
+    /// <summary>
+    /// Inserts <c>/<paramref name="prefix"/></c> (escaped per segment) at the end of <paramref name="uri"/>'s path,
+    /// before its query: the URI of the folder <paramref name="prefix"/> inside the store <paramref name="uri"/> names.
+    /// </summary>
+    public static string AppendPath(string uri, string prefix)
+    {
+        var queryStart = uri.IndexOf('?', StringComparison.Ordinal);
+        var (head, query) = queryStart < 0 ? (uri, "") : (uri[..queryStart], uri[queryStart..]);
+        var separator = head.EndsWith('/') ? "" : "/";
+        return head + separator + EscapePath(prefix) + query;
+    }
 
     public ArgumentException Error(string problem) => new($"Invalid object store URI '{Redacted()}': {problem}. {_supportedForms}.");
 

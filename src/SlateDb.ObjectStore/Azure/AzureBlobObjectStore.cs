@@ -53,12 +53,22 @@ public sealed class AzureBlobObjectStore : IObjectStore
         };
         var serviceUri = container.Uri.GetLeftPart(UriPartial.Path);
         serviceUri = serviceUri[..serviceUri.TrimEnd('/').LastIndexOf('/')];
-        var path = prefix.Length == 0 ? container.Name : container.Name + "/" + StoreUri.EscapePath(prefix);
-        Uri = $"az://{path}?endpoint={System.Uri.EscapeDataString(serviceUri)}";
+        var root = "az://" + StoreUri.EscapeAuthority(container.Name);
+        root = prefix.Length == 0 ? root : StoreUri.AppendPath(root, prefix);
+        Uri = $"{root}?endpoint={System.Uri.EscapeDataString(serviceUri)}";
     }
 
-    /// <summary>The store's URI: <c>az://container/prefix?endpoint=blob-service-endpoint</c>.</summary>
+    /// <summary>
+    /// The store's URI: <c>az://container/prefix?endpoint=blob-service-endpoint</c> (percent-escaped);
+    /// <see cref="ObjectStores.FromUri(string)"/> of it names the same container and prefix.
+    /// </summary>
     public string Uri { get; }
+
+    /// <summary>The container's name.</summary>
+    internal string ContainerName => _container.Name;
+
+    /// <summary>The prefix every blob name starts with: empty, or the configured prefix and a '/'.</summary>
+    internal string KeyPrefix => _keyPrefix;
 
     /// <inheritdoc />
     public async Task<ObjectData> GetAsync(string path, ByteRange? range = null, CancellationToken cancellationToken = default)
@@ -143,7 +153,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
         }
         catch (Exception e) when (AzureErrorMapper.Map(e, AzureOperation.Put, path, Uri, mode, cancellationToken) is { } mapped)
         {
-            return await OwnWriteCheck.OwnWriteOrThrowAsync(mapped, this, path, options, cancellationToken).ConfigureAwait(false);
+            return await OwnWriteCheck.OwnWriteOrThrowAsync(mapped, this, path, options, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
     }
 

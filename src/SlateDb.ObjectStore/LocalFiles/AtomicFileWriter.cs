@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
@@ -6,7 +7,11 @@ namespace SlateDb.ObjectStore;
 // Publishes a local-file object so that readers and a crash only ever see the old object or the complete new one.
 //
 // Protocol (one put)
-//   1. Create the object's folder if missing, level by level, fsyncing the parent of each new folder.
+//   1. Make the object's folder durable: the first time this writer puts into a folder, walk from the root down to
+//      it, creating missing folders and fsyncing the parent of each folder on the way (the root's parent included),
+//      whether this writer created the folder or found it. A folder found existing may have been created by a
+//      process that crashed before syncing its parent, so its existence alone proves nothing. Folders done once
+//      are remembered (per writer), so later puts pay nothing.
 //   2. Write every byte to a new temp file <dir>/.slatedb-tmp-<random> (a name listings skip), stamp its metadata
 //      attribute (etag, put id), fsync it, close it. Large objects are written with direct I/O where the file system
 //      allows it (DirectFileWriter); the fsync is the same either way.
@@ -40,12 +45,26 @@ internal sealed class AtomicFileWriter
     private readonly string _root;
     private readonly string _storeUri;
     private readonly LocalObjectMetadata _metadata;
+    private readonly Action<string> _syncDirectory;
 
-    public AtomicFileWriter(string root, string storeUri, LocalObjectMetadata metadata)
+    /// <summary>The folders (the root included) whose entry in their parent this writer has made durable.</summary>
+    private readonly ConcurrentDictionary<string, bool> _durableFolders = new(StringComparer.Ordinal);
+
+    /// <param name="root">The store's root folder.</param>
+    /// <param name="storeUri">The store's URI, for errors.</param>
+    /// <param name="metadata">Reads and stamps etags and put ids.</param>
+    /// <param name="syncDirectory">Makes a folder's entries durable (fsync of the folder).</param>
+    /// <param name="rootSynced">Whether the root's entry in its parent is known durable (the caller just created and synced it).</param>
+    public AtomicFileWriter(string root, string storeUri, LocalObjectMetadata metadata, Action<string> syncDirectory, bool rootSynced)
     {
         _root = root;
         _storeUri = storeUri;
         _metadata = metadata;
+        _syncDirectory = syncDirectory;
+        if (rootSynced)
+        {
+            _durableFolders[root] = true;
+        }
     }
 
     /// <summary>Writes <paramref name="data"/> as the object <paramref name="objectPath"/> stored at <paramref name="fullPath"/>.</summary>
@@ -82,7 +101,7 @@ internal sealed class AtomicFileWriter
             }
 
             tempRenamed = mode.Kind != PutModeKind.Create;
-            PosixSync.FsyncDirectory(directory);
+            _syncDirectory(directory);
             return meta;
         }
         finally
@@ -194,12 +213,25 @@ internal sealed class AtomicFileWriter
         }
     }
 
-    /// <summary>Creates the folders between the root and <paramref name="directory"/>, syncing each new folder's parent.</summary>
+    /// <summary>
+    /// Makes <paramref name="directory"/> exist durably: creates the missing folders between the root and it, and,
+    /// once per folder, syncs the parent of the root and of every folder on the way (see step 1 above).
+    /// </summary>
     private void EnsureDirectory(string objectPath, string directory)
     {
-        if (Directory.Exists(directory))
+        if (_durableFolders.ContainsKey(directory) && Directory.Exists(directory))
         {
             return;
+        }
+
+        if (!_durableFolders.ContainsKey(_root))
+        {
+            if (Path.GetDirectoryName(_root) is { } rootParent)
+            {
+                _syncDirectory(rootParent);
+            }
+
+            _durableFolders[_root] = true;
         }
 
         var current = _root;
@@ -219,9 +251,14 @@ internal sealed class AtomicFileWriter
                 }
 
                 Directory.CreateDirectory(next);
-                PosixSync.FsyncDirectory(current);
+                _syncDirectory(current);
+            }
+            else if (!_durableFolders.ContainsKey(next))
+            {
+                _syncDirectory(current);
             }
 
+            _durableFolders[next] = true;
             current = next;
         }
     }

@@ -26,41 +26,40 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
     private readonly string _root;
     private readonly LocalObjectMetadata _metadata;
     private readonly AtomicFileWriter _writer;
+    private readonly Action<string> _syncDirectory;
 
     /// <summary>Opens (creating it if missing) the store rooted at the folder <paramref name="root"/>.</summary>
     /// <param name="root">The folder; relative paths are resolved against the current directory.</param>
-    /// <exception cref="ArgumentException"><paramref name="root"/> is empty or names an existing file.</exception>
+    /// <exception cref="ArgumentException"><paramref name="root"/> is empty.</exception>
+    /// <exception cref="ObjectStoreException">
+    /// The root is a file, or it is missing and cannot be created (a folder above it is a file, access is denied,
+    /// ...); the message names the root and the reason.
+    /// </exception>
     public LocalFileSystemObjectStore(string root)
         : this(root, useExtendedAttributes: true)
     {
     }
 
     /// <summary>Opens the store; <paramref name="useExtendedAttributes"/> false forces the timestamp etag fallback (tests).</summary>
-    internal LocalFileSystemObjectStore(string root, bool useExtendedAttributes)
+    /// <param name="root">The folder.</param>
+    /// <param name="useExtendedAttributes">Whether to keep etags and put ids in extended attributes where possible.</param>
+    /// <param name="syncDirectory">Makes a folder's entries durable; <see cref="PosixSync.FsyncDirectory"/> when null (tests observe it).</param>
+    internal LocalFileSystemObjectStore(string root, bool useExtendedAttributes, Action<string>? syncDirectory = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
-        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
-        if (File.Exists(full))
-        {
-            throw new ArgumentException($"The local object store root '{full}' is a file, not a folder.", nameof(root));
-        }
-
-        if (!Directory.Exists(full))
-        {
-            Directory.CreateDirectory(full);
-            if (Path.GetDirectoryName(full) is { } parent)
-            {
-                PosixSync.FsyncDirectory(parent);
-            }
-        }
-
-        _root = full;
-        Uri = new Uri(full).AbsoluteUri.TrimEnd('/');
+        _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        Uri = FileUri(_root);
+        _syncDirectory = syncDirectory ?? PosixSync.FsyncDirectory;
+        var created = CreateRoot();
         _metadata = new LocalObjectMetadata(useExtendedAttributes);
-        _writer = new AtomicFileWriter(_root, Uri, _metadata);
+        _writer = new AtomicFileWriter(_root, Uri, _metadata, _syncDirectory, rootSynced: created);
     }
 
-    /// <summary>The store's <c>file://</c> URI, for example <c>file:///var/data</c>.</summary>
+    /// <summary>
+    /// The store's <c>file://</c> URI, for example <c>file:///var/data</c>. Each path segment is percent-escaped
+    /// (a '%' too, so no name reads as another), so <see cref="ObjectStores.FromUri(string)"/> of it opens this same
+    /// root, whatever its name.
+    /// </summary>
     public string Uri { get; }
 
     /// <summary>The absolute path of the root folder.</summary>
@@ -168,7 +167,7 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
                 File.Delete(full);
             }
 
-            PosixSync.FsyncDirectory(directory);
+            _syncDirectory(directory);
         }
         catch (Exception ex) when (ex is DirectoryNotFoundException)
         {
@@ -190,6 +189,66 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
 
     /// <inheritdoc />
     public override string ToString() => Uri;
+
+    /// <summary>The <c>file://</c> URI of the absolute path <paramref name="fullPath"/>, each segment percent-escaped (<see cref="StoreUri.EscapeLocalPath"/>).</summary>
+    internal static string FileUri(string fullPath)
+    {
+        var path = Path.DirectorySeparatorChar == '/' ? fullPath : fullPath.Replace(Path.DirectorySeparatorChar, '/');
+        return "file://" + (path.StartsWith('/') ? "" : "/") + StoreUri.EscapeLocalPath(path);
+    }
+
+    /// <summary>The root a decoded <c>file://</c> URI path names (on Windows, <c>/C:/x</c> is <c>C:/x</c>).</summary>
+    internal static string RootFromUriPath(string uriPath)
+        => OperatingSystem.IsWindows() && uriPath is ['/', _, ':', ..] ? uriPath[1..] : uriPath;
+
+    /// <summary>
+    /// Creates the root if it is missing, one folder at a time, syncing the parent of each new folder so the chain
+    /// is durable. Returns whether it created the root (its entry is then synced already).
+    /// </summary>
+    private bool CreateRoot()
+    {
+        if (Directory.Exists(_root))
+        {
+            return false;
+        }
+
+        if (File.Exists(_root))
+        {
+            throw RootError("it is a file, not a folder", null);
+        }
+
+        var missing = new Stack<string>();
+        for (var folder = _root; folder is not null && !Directory.Exists(folder); folder = Path.GetDirectoryName(folder))
+        {
+            if (File.Exists(folder))
+            {
+                throw RootError($"'{folder}' is a file, not a folder", null);
+            }
+
+            missing.Push(folder);
+        }
+
+        try
+        {
+            while (missing.TryPop(out var folder))
+            {
+                Directory.CreateDirectory(folder);
+                if (Path.GetDirectoryName(folder) is { } parent)
+                {
+                    _syncDirectory(parent);
+                }
+            }
+        }
+        catch (Exception ex) when (IsLocalFailure(ex))
+        {
+            throw RootError(ex is UnauthorizedAccessException ? $"access denied ({ex.Message})" : ex.Message, ex);
+        }
+
+        return true;
+    }
+
+    private ObjectStoreException RootError(string reason, Exception? inner)
+        => new("", Uri, $"Cannot open the local object store root '{_root}': {reason}", isTransient: false, inner);
 
     /// <summary>Validates <paramref name="path"/> and returns the file that holds it.</summary>
     private string FullPath(string path, string paramName = "path")

@@ -66,8 +66,17 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         Uri = BuildUri(options.Bucket, prefix, options.Endpoint, options.Region);
     }
 
-    /// <summary>The store's URI: <c>s3://bucket/prefix</c>, with <c>endpoint</c> and <c>region</c> query parameters when set.</summary>
+    /// <summary>
+    /// The store's URI: <c>s3://bucket/prefix</c> (percent-escaped), with <c>endpoint</c> and <c>region</c> query
+    /// parameters when set; <see cref="ObjectStores.FromUri(string)"/> of it names the same bucket and prefix.
+    /// </summary>
     public string Uri { get; }
+
+    /// <summary>The bucket.</summary>
+    internal string Bucket => _bucket;
+
+    /// <summary>The prefix every key starts with: empty, or the configured prefix and a '/'.</summary>
+    internal string KeyPrefix => _keyPrefix;
 
     /// <inheritdoc />
     public async Task<ObjectData> GetAsync(string path, ByteRange? range = null, CancellationToken cancellationToken = default)
@@ -175,7 +184,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         }
         catch (Exception e) when (S3ErrorMapper.Map(e, S3Operation.Put, path, Uri, mode, cancellationToken) is { } mapped)
         {
-            return await OwnWriteCheck.OwnWriteOrThrowAsync(mapped, this, path, options, cancellationToken).ConfigureAwait(false);
+            return await OwnWriteCheck.OwnWriteOrThrowAsync(mapped, this, path, options, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -320,11 +329,12 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
     private static string BuildUri(string bucket, string prefix, Uri? endpoint, string? region)
     {
-        var uri = prefix.Length == 0 ? $"s3://{bucket}" : $"s3://{bucket}/{StoreUri.EscapePath(prefix)}";
+        var uri = "s3://" + StoreUri.EscapeAuthority(bucket);
+        uri = prefix.Length == 0 ? uri : StoreUri.AppendPath(uri, prefix);
         var query = new List<string>(2);
         if (endpoint is not null)
         {
-            query.Add("endpoint=" + System.Uri.EscapeDataString(endpoint.ToString().TrimEnd('/')));
+            query.Add("endpoint=" + System.Uri.EscapeDataString(endpoint.AbsoluteUri.TrimEnd('/')));
         }
 
         if (region is not null)

@@ -24,10 +24,13 @@ public sealed class PrefixedObjectStore : IObjectStore
         _inner = inner;
         Prefix = trimmed;
         _root = trimmed + "/";
-        Uri = inner.Uri.TrimEnd('/') + "/" + trimmed;
+        Uri = StoreUri.AppendPath(inner.Uri, trimmed);
     }
 
-    /// <summary>The inner store's URI followed by <c>/prefix</c>.</summary>
+    /// <summary>
+    /// The inner store's URI with <c>/prefix</c> (percent-escaped per segment) added to its path, before any query:
+    /// for a file, S3 or Azure store, <see cref="ObjectStores.FromUri(string)"/> of it opens this same root.
+    /// </summary>
     public string Uri { get; }
 
     /// <summary>The prefix, without a trailing '/'.</summary>

@@ -25,12 +25,74 @@ public sealed class LocalFileSystemObjectStoreTests : IDisposable
     }
 
     [Fact]
-    public void A_root_that_is_a_file_is_rejected()
+    public void A_root_that_is_a_file_is_a_permanent_store_error_naming_it()
     {
         var file = _folder.Combine("a-file");
         File.WriteAllText(file, "x");
-        var ex = Assert.Throws<ArgumentException>(() => new LocalFileSystemObjectStore(file));
-        Assert.Contains(file, ex.Message, StringComparison.Ordinal);
+        var ex = Assert.Throws<ObjectStoreException>(() => new LocalFileSystemObjectStore(file));
+        Assert.False(ex.IsTransient);
+        Assert.Contains($"root '{file}'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("is a file", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_root_under_a_file_is_a_permanent_store_error_naming_the_root_and_the_file()
+    {
+        var file = _folder.Combine("a-file");
+        File.WriteAllText(file, "x");
+        var root = Path.Combine(file, "sub", "db");
+
+        var ex = Assert.Throws<ObjectStoreException>(() => new LocalFileSystemObjectStore(root));
+        Assert.False(ex.IsTransient);
+        Assert.Contains($"root '{root}'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{file}' is a file", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_root_that_cannot_be_created_is_a_permanent_store_error_with_the_reason()
+    {
+        var root = _folder.Combine(new string('n', 300), "db");   // a name longer than any file system allows
+
+        var ex = Assert.Throws<ObjectStoreException>(() => new LocalFileSystemObjectStore(root));
+        Assert.False(ex.IsTransient);
+        Assert.Contains($"root '{root}'", ex.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<IOException>(ex.InnerException);
+    }
+
+    [Fact]
+    public async Task The_first_put_into_a_folder_found_existing_syncs_the_folder_chain_once()
+    {
+        // A writer that crashed created db/wal but never synced the folders that name it.
+        Directory.CreateDirectory(_folder.Combine("db", "wal"));
+        var synced = new List<string>();
+        var store = new LocalFileSystemObjectStore(_folder.FullPath, useExtendedAttributes: true, Record(synced));
+        Assert.Empty(synced);
+
+        await store.PutAsync("db/wal/1", "a"u8.ToArray(), PutMode.Create);
+        Assert.Equal([Path.GetDirectoryName(_folder.FullPath)!, _folder.FullPath, _folder.Combine("db"), _folder.Combine("db", "wal")], Snapshot(synced));
+
+        // Done once: the next put syncs only the folder it adds a name to.
+        synced.Clear();
+        await store.PutAsync("db/wal/2", "b"u8.ToArray(), PutMode.Create);
+        Assert.Equal([_folder.Combine("db", "wal")], Snapshot(synced));
+
+        // A new folder: its parent is synced after creating it.
+        synced.Clear();
+        await store.PutAsync("db/compacted/1", "c"u8.ToArray(), PutMode.Overwrite);
+        Assert.Equal([_folder.Combine("db"), _folder.Combine("db", "compacted")], Snapshot(synced));
+    }
+
+    [Fact]
+    public async Task A_root_created_by_the_store_is_synced_level_by_level_and_not_again_on_the_first_put()
+    {
+        var root = _folder.Combine("new", "root");
+        var synced = new List<string>();
+        var store = new LocalFileSystemObjectStore(root, useExtendedAttributes: true, Record(synced));
+        Assert.Equal([_folder.FullPath, _folder.Combine("new")], Snapshot(synced));
+
+        synced.Clear();
+        await store.PutAsync("x", "a"u8.ToArray(), PutMode.Create);
+        Assert.Equal([root], Snapshot(synced));
     }
 
     [Fact]
@@ -280,5 +342,21 @@ public sealed class LocalFileSystemObjectStoreTests : IDisposable
         }
 
         return result;
+    }
+
+    private static Action<string> Record(List<string> synced) => folder =>
+    {
+        lock (synced)
+        {
+            synced.Add(folder);
+        }
+    };
+
+    private static string[] Snapshot(List<string> synced)
+    {
+        lock (synced)
+        {
+            return [.. synced];
+        }
     }
 }
