@@ -33,6 +33,15 @@ internal static class AdminKit
         return builder.BuildAsync();
     }
 
+    /// <summary>A database a writer created (opened and closed without writes), and its clock.</summary>
+    public static async Task<(InMemoryObjectStore Store, FakeTimeProvider Time)> CreatedAsync()
+    {
+        var store = new InMemoryObjectStore();
+        var time = Clock();
+        await (await OpenAsync(store, time)).CloseAsync();
+        return (store, time);
+    }
+
     public static DbAdmin AdminOf(IObjectStore store, TimeProvider time, IObjectStore? walStore = null, string path = DbPath)
         => new(path, store, walStore, new DbAdminOptions { TimeProvider = time, Seed = 7 });
 

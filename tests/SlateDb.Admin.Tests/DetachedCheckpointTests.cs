@@ -45,11 +45,7 @@ public sealed class DetachedCheckpointTests
     [Fact]
     public async Task Refresh_sets_an_expiry_rounded_up_to_whole_seconds_and_null_clears_it()
     {
-        var store = new InMemoryObjectStore();
-        var time = Clock();
-        await using (await OpenAsync(store, time))
-        {
-        }
+        var (store, time) = await CreatedAsync();
 
         time.Advance(TimeSpan.FromMilliseconds(250));
         var admin = AdminOf(store, time);
@@ -77,11 +73,7 @@ public sealed class DetachedCheckpointTests
     [Fact]
     public async Task Delete_removes_a_checkpoint_once_and_deleting_it_again_writes_nothing()
     {
-        var store = new InMemoryObjectStore();
-        var time = Clock();
-        await using (await OpenAsync(store, time))
-        {
-        }
+        var (store, time) = await CreatedAsync();
 
         var admin = AdminOf(store, time);
         var keep = await admin.CreateCheckpointAsync();
@@ -100,11 +92,7 @@ public sealed class DetachedCheckpointTests
     [Fact]
     public async Task Listing_by_name_matches_the_name_exactly()
     {
-        var store = new InMemoryObjectStore();
-        var time = Clock();
-        await using (await OpenAsync(store, time))
-        {
-        }
+        var (store, time) = await CreatedAsync();
 
         var admin = AdminOf(store, time);
         var a1 = await admin.CreateCheckpointAsync(new CheckpointOptions { Name = "nightly" });
@@ -121,11 +109,7 @@ public sealed class DetachedCheckpointTests
     [Fact]
     public async Task A_source_checkpoint_is_reused_and_unknown_ids_are_errors_that_write_nothing()
     {
-        var store = new InMemoryObjectStore();
-        var time = Clock();
-        await using (await OpenAsync(store, time))
-        {
-        }
+        var (store, time) = await CreatedAsync();
 
         var admin = AdminOf(store, time);
         var first = await admin.CreateCheckpointAsync();
