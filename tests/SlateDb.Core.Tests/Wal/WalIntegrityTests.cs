@@ -1,5 +1,9 @@
 using System.Buffers.Binary;
+using Microsoft.Extensions.Logging.Abstractions;
+using SlateDb.Engine;
 using SlateDb.Format;
+using SlateDb.Infrastructure;
+using SlateDb.Layout;
 using SlateDb.Manifest;
 using SlateDb.ObjectStore;
 using SlateDb.Wal;
@@ -174,10 +178,49 @@ public sealed class WalIntegrityTests
     }
 
     [Fact]
-    public async Task Strict_replay_applies_nothing_of_an_object_whose_last_block_is_corrupt()
+    public async Task Strict_replay_applies_no_row_of_an_object_before_all_of_it_verifies()
     {
-        // One WAL object with many batches and blocks; reopened with small memtables, replaying its first batches
-        // would freeze memtables (and flush them to L0) long before the last block.
+        var store = await OneWalObjectWithACorruptLastBlockAsync();
+        var paths = new DbPaths(DbPath);
+        var fenceable = await FenceableManifest.ClaimWriterAsync(new ManifestStore(store, DbPath));
+        var services = new EngineServices(DbPath, new Settings { L0SstSizeBytes = 4096 }, Clock(), new DbRandom(2), NullLogger.Instance);
+        var engine = new DbEngine(services, paths, store, store, fenceable);
+        try
+        {
+            var listed = await WalFence.ListAsync(store, paths, 0, CancellationToken.None);
+            var range = WalRange.Check(listed, 0, 1, "manifest", WalRecoveryMode.Strict, paths, store.Uri, adoptingWalStore: false);
+            var replayer = new WalReplayer(store, paths, services, fenceable, engine.WriteLoop, engine.WaitForRoomAsync);
+
+            var e = await Assert.ThrowsAsync<CorruptionException>(() => replayer.ReplayAsync(range, 3, 0, listed, CancellationToken.None));
+            Assert.Equal(WalPath(2), e.ObjectPath);
+            Assert.Equal(0UL, engine.WriteLoop.LastSeq);   // not one row of the object reached a memtable
+        }
+        finally
+        {
+            await engine.AbortAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_strict_open_failing_on_the_last_block_of_an_object_leaves_no_l0_sst_behind()
+    {
+        var store = await OneWalObjectWithACorruptLastBlockAsync();
+        var compactedBefore = await ListAsync(store, "db/compacted/");
+
+        // Small memtables: replaying the object's first batches would freeze memtables long before its last block.
+        var small = new Settings { L0SstSizeBytes = 4096, BlockSize = 1024, ManifestPollInterval = TimeSpan.FromHours(1) };
+        var e = await Assert.ThrowsAsync<CorruptionException>(() => OpenAsync(store, small, seed: 2));
+        Assert.Equal(WalPath(2), e.ObjectPath);
+
+        Assert.Equal(compactedBefore, await ListAsync(store, "db/compacted/"));
+        var manifest = (await LatestManifestAsync(store)).Manifest;
+        Assert.Empty(manifest.L0);
+        Assert.Equal(0UL, manifest.ReplayAfterWalId);
+    }
+
+    // wal 1 = fence, wal 2 = 300 batches in many 1 KiB blocks, the last of them damaged; the writer crashed.
+    private static async Task<InMemoryObjectStore> OneWalObjectWithACorruptLastBlockAsync()
+    {
         var store = new InMemoryObjectStore();
         var faults = new FaultInjectingObjectStore(store, 1);
         var db = await OpenAsync(faults, new Settings { BlockSize = 1024, ManifestPollInterval = TimeSpan.FromHours(1) });
@@ -193,20 +236,11 @@ public sealed class WalIntegrityTests
 
         var bytes = (await store.GetAsync(WalPath(2))).Bytes.ToArray();
         var footer = bytes.AsSpan(bytes.Length - SstFormat.FooterLength);
-        var indexOffset = (int)BinaryPrimitives.ReadUInt64LittleEndian(footer[12..]);
+        var indexOffset = (int)BinaryPrimitives.ReadUInt64LittleEndian(footer[12..]);   // no filter: data blocks end here
         Assert.True(indexOffset > 64 * 1024, $"the WAL object's data blocks end at {indexOffset}");
-        bytes[indexOffset - SstFormat.BlockTrailerLength - 10] ^= 0x5A;   // inside the last data block
+        bytes[indexOffset - SstFormat.BlockTrailerLength - 10] ^= 0x5A;
         await store.PutAsync(WalPath(2), bytes, PutMode.Overwrite);
-        var compactedBefore = await ListAsync(store, "db/compacted/");
-
-        var small = new Settings { L0SstSizeBytes = 4096, BlockSize = 1024, ManifestPollInterval = TimeSpan.FromHours(1) };
-        var e = await Assert.ThrowsAsync<CorruptionException>(() => OpenAsync(store, small, seed: 2));
-        Assert.Equal(WalPath(2), e.ObjectPath);
-
-        Assert.Equal(compactedBefore, await ListAsync(store, "db/compacted/"));
-        var manifest = (await LatestManifestAsync(store)).Manifest;
-        Assert.Empty(manifest.L0);
-        Assert.Equal(0UL, manifest.ReplayAfterWalId);
+        return store;
     }
 
     // wal 1 = fence, wal 2..6 = K(1)..K(5), each a durable put of its own; the writer then crashes (no close).
@@ -243,7 +277,7 @@ public sealed class WalIntegrityTests
         foreach (var meta in await ListAsync(store, DbPath + "/"))
         {
             var bytes = (await store.GetAsync(meta.Path)).Bytes;
-            objects.Add($"{meta.Path} {meta.Size} {SlateDb.Infrastructure.Crc32C.Compute(bytes.Span):X8}");
+            objects.Add($"{meta.Path} {meta.Size} {Crc32C.Compute(bytes.Span):X8}");
         }
 
         return objects;
