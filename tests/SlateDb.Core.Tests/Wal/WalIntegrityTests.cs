@@ -19,11 +19,7 @@ namespace SlateDb.Core.Tests.Wal;
 /// </summary>
 public sealed class WalIntegrityTests
 {
-    private static readonly Settings Tolerant = new()
-    {
-        WalRecoveryMode = WalRecoveryMode.TolerateCorruptTail,
-        ManifestPollInterval = TimeSpan.FromHours(1),
-    };
+    private static readonly Settings Tolerant = WalRecoveryTests.Tolerant;
 
     [Fact]
     public async Task A_wal_object_emptied_in_the_middle_fails_both_modes_naming_it_and_the_open_writes_nothing()

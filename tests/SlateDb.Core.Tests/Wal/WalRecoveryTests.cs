@@ -7,7 +7,7 @@ namespace SlateDb.Core.Tests.Wal;
 
 public sealed class WalRecoveryTests
 {
-    private static readonly Settings Tolerant = new()
+    internal static readonly Settings Tolerant = new()
     {
         WalRecoveryMode = WalRecoveryMode.TolerateCorruptTail,
         ManifestPollInterval = TimeSpan.FromHours(1),
