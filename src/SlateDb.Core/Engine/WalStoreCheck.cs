@@ -1,6 +1,7 @@
 using SlateDb.Layout;
 using SlateDb.Manifest.Proto;
 using SlateDb.ObjectStore;
+using SlateDb.Wal;
 
 namespace SlateDb.Engine;
 
@@ -8,7 +9,8 @@ namespace SlateDb.Engine;
 /// The rule for the WAL object store a database is opened with, against the URI its manifest records:
 /// recorded none and configured none, or both the same: fine. Recorded one, configured none or another: an error
 /// naming both (the WAL objects to replay are in the recorded store). Recorded none, configured one: allowed only when
-/// the main store holds no WAL data still to replay, and then the URI is recorded once the open succeeds.
+/// the main store holds no WAL data still to replay (every WAL object after replay_after_wal_id is fence-sized; an
+/// empty object counts as data, since it is a truncated WAL object), and then the URI is recorded once the open succeeds.
 /// </summary>
 internal static class WalStoreCheck
 {
@@ -56,7 +58,7 @@ internal static class WalStoreCheck
 
         await foreach (var meta in mainStore.ListAsync(paths.WalPrefix, paths.WalSstPath(manifest.ReplayAfterWalId), cancellationToken).ConfigureAwait(false))
         {
-            if (meta.Size > 0 && paths.TryParseWalId(meta.Path, out var id) && id > manifest.ReplayAfterWalId)
+            if (meta.Size != WalFenceObject.Length && paths.TryParseWalId(meta.Path, out var id) && id > manifest.ReplayAfterWalId)
             {
                 throw new SlateDbException(
                     SlateDbErrorKind.Invalid,
