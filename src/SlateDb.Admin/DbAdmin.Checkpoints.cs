@@ -34,6 +34,8 @@ public sealed partial class DbAdmin
     /// <exception cref="SlateDbException">(<see cref="SlateDbErrorKind.Invalid"/>) the database has no manifest, is an
     /// unfinished clone, has no checkpoint <see cref="CheckpointOptions.Source"/>, or its WAL store does not match this
     /// admin's (the message names both URIs).</exception>
+    /// <exception cref="CorruptionException">The WAL store holds a stray object or misses ids before a later object (the
+    /// WAL range cannot be settled); the message names the object.</exception>
     /// <exception cref="ArgumentException">The options are invalid (lifetime not positive, name empty or too long).</exception>
     public async Task<CheckpointResult> CreateCheckpointAsync(CheckpointOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -43,11 +45,16 @@ public sealed partial class DbAdmin
         await WalStoreCheck.CheckAsync(latest.Value, Paths, Store, SeparateWalStore?.Uri, cancellationToken).ConfigureAwait(false);
         var recordedWalUri = RecordedWalUri(latest.Value);
 
-        ulong? lastStoredWal = null;
+        // One past the last WAL object stored (ids are dense: a writer stores them one at a time, in id order).
+        var storedEnd = 0UL;
         if (options?.Source is null)
         {
-            var walObjects = await WalFence.ListAsync(WalStoreOf(latest.Value), Paths, latest.Value.ReplayAfterWalId, cancellationToken).ConfigureAwait(false);
-            lastStoredWal = walObjects.Count > 0 ? walObjects[^1].Id : null;
+            var walStore = WalStoreOf(latest.Value);
+            var replayAfter = latest.Value.ReplayAfterWalId;
+            var walObjects = await WalFence.ListAsync(walStore, Paths, replayAfter, cancellationToken).ConfigureAwait(false);
+            storedEnd = WalRange.Check(
+                walObjects, replayAfter, latest.Value.NextWalSstId, Manifests.PathOf(latest.Id), WalRecoveryMode.TolerateCorruptTail, Paths,
+                walStore.Uri, adoptingWalStore: false).MissingFrom;
         }
 
         var id = Random.NextGuid();
@@ -67,9 +74,9 @@ public sealed partial class DbAdmin
                         "while the checkpoint was being created; nothing was written, create it again.");
                 }
 
-                if (lastStoredWal is { } last && last + 1 > manifest.NextWalSstId)
+                if (storedEnd > manifest.NextWalSstId)
                 {
-                    manifest.NextWalSstId = last + 1;
+                    manifest.NextWalSstId = storedEnd;
                 }
 
                 created = ManifestCheckpoints.Add(manifest, version.Id + 1, id, options, now, Path);

@@ -43,6 +43,20 @@ public sealed class DetachedCheckpointTests
     }
 
     [Fact]
+    public async Task A_stray_wal_object_far_past_the_range_is_refused_instead_of_stretching_the_range_to_it()
+    {
+        var (store, time) = await CreatedAsync();
+        var before = await LatestAsync(store);
+        var stray = Paths.WalSstPath(before.Value.NextWalSstId + (1UL << 40));
+        await store.PutAsync(stray, new byte[100], PutMode.Create);
+
+        var e = await Assert.ThrowsAsync<CorruptionException>(() => AdminOf(store, time).CreateCheckpointAsync());
+
+        Assert.Contains(stray, e.Message, StringComparison.Ordinal);
+        Assert.Equal(before.Id, (await LatestAsync(store)).Id);
+    }
+
+    [Fact]
     public async Task Refresh_sets_an_expiry_rounded_up_to_whole_seconds_and_null_clears_it()
     {
         var (store, time) = await CreatedAsync();

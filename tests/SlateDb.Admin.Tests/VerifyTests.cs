@@ -40,7 +40,7 @@ public sealed class VerifyTests
     }
 
     [Fact]
-    public async Task A_fence_in_the_wal_range_is_a_valid_object()
+    public async Task A_fence_in_the_wal_range_is_a_valid_object_and_a_damaged_or_empty_one_is_a_problem()
     {
         var store = new InMemoryObjectStore();
         var time = Clock();
@@ -63,6 +63,17 @@ public sealed class VerifyTests
 
         Assert.True(report.IsHealthy, string.Join("; ", report.Problems));
         Assert.Equal(manifest.L0.Count + 2, report.ObjectsChecked);
+
+        var fencePath = Paths.WalSstPath(fence.Id);
+        await FlipByteAsync(store, fencePath, 8);
+        var flipped = Assert.Single((await admin.VerifyAsync()).Problems);
+        Assert.Equal(fencePath, flipped.Path);
+        Assert.Contains("fence", flipped.Message, StringComparison.Ordinal);
+
+        await store.PutAsync(fencePath, ReadOnlyMemory<byte>.Empty, PutMode.Overwrite);
+        var emptied = Assert.Single((await admin.VerifyAsync()).Problems);
+        Assert.Equal(fencePath, emptied.Path);
+        Assert.Contains("zero bytes", emptied.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using SlateDb.Format;
 using SlateDb.Layout;
 using SlateDb.Manifest.Proto;
 using SlateDb.ObjectStore;
+using SlateDb.Wal;
 
 namespace SlateDb.Verify;
 
@@ -15,12 +16,12 @@ namespace SlateDb.Verify;
 //  1. Read only: nothing is written, so verifying a live database never disturbs its writer.
 //  2. Every referenced object is read whole and checked once: present; a compacted SST's size equals the manifest's
 //     handle and its footer, index, filter, properties and every block verify (checksums, decoding, row order) and its
-//     kind, row count and key range agree with the handle; a WAL object is a fence or a WAL SST that verifies.
+//     kind, row count and key range agree with the handle; a WAL object is a fence (WalFenceObject: it verifies, and its
+//     writer epoch is not newer than the manifest's, since a writer claims its epoch in the manifest before fencing) or
+//     a WAL SST that verifies. A zero-byte WAL object is neither (a truncated WAL object).
 //  3. A problem never stops the walk: each is recorded with its object path, and the problems come out in manifest
 //     order whatever order the concurrent reads finish in.
 //  4. At most Concurrency objects are in memory at once.
-//
-// A WAL fence is the zero-byte object a writer creates at the first free WAL id when it opens.
 
 /// <summary>Checks the objects one manifest references.</summary>
 internal sealed class DatabaseVerifier
@@ -120,7 +121,7 @@ internal sealed class DatabaseVerifier
         var options = new ParallelOptions { MaxDegreeOfParallelism = _concurrency, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(Enumerable.Range(0, targets.Count), options, async (i, ct) =>
         {
-            var (read, problems) = await CheckAsync(targets[i], ct).ConfigureAwait(false);
+            var (read, problems) = await CheckAsync(targets[i], manifest.WriterEpoch, ct).ConfigureAwait(false);
             found[i] = problems;
             lock (gate)
             {
@@ -143,7 +144,7 @@ internal sealed class DatabaseVerifier
     }
 
     // Reads one object whole and checks it; returns the bytes read and its problems (null when it is fine).
-    private async Task<(long Read, List<string>? Problems)> CheckAsync(VerifyTarget target, CancellationToken ct)
+    private async Task<(long Read, List<string>? Problems)> CheckAsync(VerifyTarget target, ulong writerEpoch, CancellationToken ct)
     {
         var store = target.Kind == VerifyTargetKind.WalObject ? _walStore : _mainStore;
         ReadOnlyMemory<byte> bytes;
@@ -170,7 +171,15 @@ internal sealed class DatabaseVerifier
 
             await CheckSstAsync(bytes, target, SstKind.Compacted, problems, ct).ConfigureAwait(false);
         }
-        else if (!IsFence(bytes))
+        else if (bytes.IsEmpty)
+        {
+            problems.Add(WalRange.EmptyDetail);
+        }
+        else if (bytes.Length == WalFenceObject.Length)
+        {
+            CheckFence(bytes.Span, target, writerEpoch, problems);
+        }
+        else
         {
             await CheckSstAsync(bytes, target, SstKind.Wal, problems, ct).ConfigureAwait(false);
         }
@@ -178,8 +187,21 @@ internal sealed class DatabaseVerifier
         return (bytes.Length, problems.Count == 0 ? null : problems);
     }
 
-    // A zero-byte WAL object is the fence a writer leaves at the first free WAL id when it opens.
-    private static bool IsFence(ReadOnlyMemory<byte> bytes) => bytes.IsEmpty;
+    private static void CheckFence(ReadOnlySpan<byte> bytes, VerifyTarget target, ulong writerEpoch, List<string> problems)
+    {
+        try
+        {
+            var epoch = WalFenceObject.Decode(bytes, target.Path);
+            if (epoch > writerEpoch)
+            {
+                problems.Add($"a WAL fence of writer epoch {epoch}, newer than the manifest's writer epoch {writerEpoch} ({target.Role})");
+            }
+        }
+        catch (CorruptionException e)
+        {
+            problems.Add(e.Detail);
+        }
+    }
 
     private static async Task CheckSstAsync(ReadOnlyMemory<byte> bytes, VerifyTarget target, SstKind kind, List<string> problems, CancellationToken ct)
     {
