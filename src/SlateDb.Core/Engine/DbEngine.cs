@@ -61,8 +61,8 @@ internal sealed class DbEngine
         State = new DbStateHolder(new DbState(
             new Memtables.Memtable(), [], ManifestViews.L0(current, paths), ManifestViews.SortedRuns(current, paths)));
         _backpressure = new Backpressure(settings.MaxUnflushedBytes);
-        _walWriter = new WalWriter(walStore, paths, services, w => _backpressure.WalStored(w.Bytes), Fail);
-        _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, Fail);
+        _walWriter = new WalWriter(walStore, paths, services, w => _backpressure.WalStored(w.Bytes), e => Fail(StoreErrors.BackgroundFailure("the WAL writer", e)));
+        _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, e => Fail(StoreErrors.BackgroundFailure("the memtable flusher", e)));
         var walOptions = new Format.SstWriterOptions { BlockSize = settings.BlockSize, Compression = settings.Compression };
         WriteLoop = new WriteLoop(
             services, Lifecycle, State, new WalBuffer(walOptions, services.Time), _walWriter, _flusher, _backpressure, Fail,
