@@ -25,7 +25,7 @@ public class BlockDecoderDifferentialTests
     {
         var random = new Random(seed);
         var rows = RandomRows(random, random.Next(1, 200));
-        var block = Encode(random, rows);
+        var block = EncodeBlock(rows, maximal: random.Next(2) == 0, random, "differential.sst");
         var decoded = Walk(block);
 
         // The cursor gives back exactly the rows written, through every restart point.
@@ -134,22 +134,5 @@ public class BlockDecoderDifferentialTests
         }
 
         return [.. prefix, .. tail];
-    }
-
-    // The writer may store the longest shared prefix or any shorter one (both are valid blocks).
-    private static DataBlock Encode(Random random, List<Row> rows)
-    {
-        var maximal = random.Next(2) == 0;
-        var builder = new BlockBuilder(1 << 16);
-        byte[]? previous = null;
-        foreach (var row in rows)
-        {
-            var common = previous is null ? 0 : row.Key.Span.CommonPrefixLength(previous);
-            var shared = maximal ? common : random.Next(0, common + 1);
-            Assert.True(builder.TryAdd(row.Key.Span, row.Value.Span, row, int.MaxValue, shared));
-            previous = row.Key.ToArray();
-        }
-
-        return new DataBlock(builder.Finish().ToArray(), "differential.sst", 0);
     }
 }
