@@ -14,7 +14,12 @@ public sealed class Settings
     /// <summary>The memtable size at which it is frozen and written as an L0 SST. Default 64 MiB.</summary>
     public long L0SstSizeBytes { get; set; } = 64L * 1024 * 1024;
 
-    /// <summary>Writers wait while the bytes not yet in L0 (memtables and WAL buffers) reach this. Default 1 GiB.</summary>
+    /// <summary>
+    /// Writers wait while the bytes not yet in L0 (memtables and WAL buffers) reach this. Default 1 GiB. It also bounds
+    /// a single write: a put, delete or batch whose estimated encoded size (keys, values and about 30 bytes per
+    /// operation) is larger than this, or than 256 MiB whatever this is, is refused with an
+    /// <see cref="ArgumentException"/> naming the limit.
+    /// </summary>
     public long MaxUnflushedBytes { get; set; } = 1024L * 1024 * 1024;
 
     /// <summary>The target size of an SST data block. Default 4 096 bytes.</summary>

@@ -66,11 +66,11 @@ internal sealed class DbEngine
         State = new DbStateHolder(new DbState(
             new Memtables.Memtable(), [], ManifestViews.L0(current, paths), ManifestViews.SortedRuns(current, paths)));
         _backpressure = new Backpressure(settings.MaxUnflushedBytes);
-        _walWriter = new WalWriter(walStore, paths, services, w => _backpressure.WalStored(w.Bytes), e => Fail(e, _walWriter!.Name));
-        _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, e => Fail(e, _flusher!.Name));
+        _walWriter = new WalWriter(walStore, paths, services, w => _backpressure.WalStored(w.Bytes), e => Fail(StoreErrors.BackgroundFailure(_walWriter!.Name, e)));
+        _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, e => Fail(StoreErrors.BackgroundFailure(_flusher!.Name, e)));
         var walOptions = new Format.SstWriterOptions { BlockSize = settings.BlockSize, Compression = settings.Compression };
         WriteLoop = new WriteLoop(
-            services, Lifecycle, State, new WalBuffer(walOptions, services.Time), _walWriter, _flusher, _backpressure, e => Fail(e, "the write loop"),
+            services, Lifecycle, State, new WalBuffer(walOptions, services.Time), _walWriter, _flusher, _backpressure, Fail,
             current.LastL0Seq, current.L0ClockTick);
     }
 
@@ -110,7 +110,7 @@ internal sealed class DbEngine
         WriteLoop.FinishReplay(fenceId);
         _walWriter.Start(fenceId, WriteLoop.LastSeq);
         WriteLoop.StartTimer();
-        _poller = _manifest.PollAsync(Services.Time, Services.Settings.ManifestPollInterval, Services.DbPath, e => Fail(e, "the manifest poller"), _stop.Token);
+        _poller = _manifest.PollAsync(Services.Time, Services.Settings.ManifestPollInterval, Services.DbPath, e => Fail(StoreErrors.BackgroundFailure("the manifest poller", e)), _stop.Token);
     }
 
     /// <summary>Completes at once, or when writers may proceed because flushes freed room under the limit.</summary>
@@ -170,9 +170,7 @@ internal sealed class DbEngine
     }
 
     /// <summary>Closes the database because of <paramref name="cause"/> (the first call wins).</summary>
-    /// <param name="cause">What went wrong.</param>
-    /// <param name="source">Which part failed ("the WAL writer"), named in the error later calls get.</param>
-    public void Fail(Exception cause, string? source = null)
+    public void Fail(Exception cause)
     {
         if (Interlocked.Exchange(ref _failing, 1) == 1)
         {
@@ -191,11 +189,7 @@ internal sealed class DbEngine
 
         var durableError = cause is FencedException or DbClosedException
             ? cause
-            : new DbClosedException(
-                source is null
-                    ? $"'{Services.DbPath}' closed after a failure: {cause.Message}"
-                    : $"'{Services.DbPath}' closed after a failure of {source}: {cause.Message}",
-                cause);
+            : new DbClosedException($"'{Services.DbPath}' closed after a failure: {cause.Message}", cause);
         WriteLoop.Fail(durableError);
         _walWriter.Fail(durableError);
         _flusher.Fail(durableError);

@@ -264,13 +264,33 @@ internal sealed class SequencedObjectStore<T>
             return null;
         }
 
-        // A version at or below the boundary was deleted by GC before this create recreated it, so a newer
-        // latest exists that does not descend from this write: report a conflict (invariant 3).
-        if (id <= await ReadGcBoundaryAsync(cancellationToken).ConfigureAwait(false))
+        // The version landed. A version at or below the boundary was deleted by GC before this create recreated it,
+        // so a newer latest exists that does not descend from this write: report a conflict (invariant 3).
+        return await IsInLineageAsync(id, cancellationToken).ConfigureAwait(false) ? new Versioned<T>(id, value) : null;
+    }
+
+    // Whether the version `id` this writer just created descends from the latest. The GC boundary decides; when it
+    // cannot be read, a listing whose highest id is `id` proves it too (an orphan always has a newer version above
+    // it, which GC never deletes). A check that cannot decide reports a conflict, never a failure: the caller
+    // re-reads the latest, which holds the landed write if it is in the lineage (invariant 3 and the rfc's
+    // idempotent mutations).
+    private async Task<bool> IsInLineageAsync(ulong id, CancellationToken cancellationToken)
+    {
+        try
         {
-            return null;
+            return id > await ReadGcBoundaryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException)
+        {
         }
 
-        return new Versioned<T>(id, value);
+        try
+        {
+            return await TryGetLatestIdAsync(cancellationToken).ConfigureAwait(false) == id;
+        }
+        catch (ObjectStoreException)
+        {
+            return false;
+        }
     }
 }

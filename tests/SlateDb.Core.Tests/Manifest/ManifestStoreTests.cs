@@ -324,6 +324,36 @@ public class ManifestStoreTests
     }
 
     [Fact]
+    public async Task A_write_that_landed_is_reported_landed_when_the_gc_boundary_cannot_be_read()
+    {
+        var first = await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
+        _store.BeforeGet = path => path.EndsWith("manifest.boundary", StringComparison.Ordinal)
+            ? throw new ObjectStoreException(path, _store.Uri, "injected outage", isTransient: true)
+            : Task.CompletedTask;
+
+        var written = await _manifests.TryWriteNextAsync(first, Bump(first.Value.Clone()));
+        var updated = await _manifests.UpdateAsync(written!, v => Bump(v.Value));
+
+        Assert.Equal(2UL, written!.Id);
+        Assert.Equal(3UL, updated.Id);
+        Assert.Equal(2UL, updated.Value.LastL0Seq);
+    }
+
+    [Fact]
+    public async Task A_landed_write_below_a_newer_version_is_a_conflict_when_the_gc_boundary_cannot_be_read()
+    {
+        var first = await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
+        await _store.Inner.PutAsync(_manifests.PathOf(5), ManifestCodec.Instance.Encode(Bump(first.Value.Clone())), PutMode.Create);
+        _store.BeforeGet = path => path.EndsWith("manifest.boundary", StringComparison.Ordinal)
+            ? throw new ObjectStoreException(path, _store.Uri, "injected outage", isTransient: true)
+            : Task.CompletedTask;
+
+        // Manifest 2 may be an orphan recreated under manifest 5: unconfirmed, so a conflict, never a failure.
+        Assert.Null(await _manifests.TryWriteNextAsync(first, Bump(first.Value.Clone())));
+        Assert.True(await _store.Inner.HeadAsync(_manifests.PathOf(2)) is not null, "the write landed");
+    }
+
+    [Fact]
     public async Task A_malformed_gc_boundary_is_corruption()
     {
         await _store.Inner.PutAsync("db/gc/manifest.boundary", "four"u8.ToArray(), PutMode.Overwrite);
