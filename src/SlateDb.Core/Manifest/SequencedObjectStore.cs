@@ -226,10 +226,46 @@ internal sealed class SequencedObjectStore<T>
 
     /// <summary>The GC boundary: every id at or below it may have been deleted. 0 when there is no boundary object.</summary>
     public async Task<ulong> ReadGcBoundaryAsync(CancellationToken cancellationToken = default)
+        => (await ReadGcBoundaryObjectAsync(cancellationToken).ConfigureAwait(false)).Boundary;
+
+    /// <summary>
+    /// Raises the GC boundary to at least <paramref name="id"/> before versions up to it are deleted (invariant 3):
+    /// a conditional write (create when absent, else If-Match on the etag read), retried after a race; never lowers it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The register keeps no boundary object.</exception>
+    /// <exception cref="SlateDbException">(<see cref="SlateDbErrorKind.Conflict"/>) other writers kept changing the boundary.</exception>
+    public async Task AdvanceGcBoundaryAsync(ulong id, CancellationToken cancellationToken = default)
+    {
+        var path = _gcBoundaryPath ?? throw new InvalidOperationException($"{_description} keeps no GC boundary object.");
+        for (var attempt = 0; attempt < MaxUpdateAttempts; attempt++)
+        {
+            var (current, etag) = await ReadGcBoundaryObjectAsync(cancellationToken).ConfigureAwait(false);
+            if (current >= id)
+            {
+                return;
+            }
+
+            var bytes = Encoding.ASCII.GetBytes(id.ToString(CultureInfo.InvariantCulture));
+            try
+            {
+                await _store.PutAsync(path, bytes, etag is null ? PutMode.Create : PutMode.Update(etag), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is ObjectAlreadyExistsException or PreconditionFailedException)
+            {
+                // Another collector moved it first: read it again.
+            }
+        }
+
+        throw new SlateDbException(
+            SlateDbErrorKind.Conflict, $"Raising the GC boundary of {_description} to {id} conflicted with other writers {MaxUpdateAttempts} times.");
+    }
+
+    private async Task<(ulong Boundary, string? ETag)> ReadGcBoundaryObjectAsync(CancellationToken cancellationToken)
     {
         if (_gcBoundaryPath is null)
         {
-            return 0;
+            return (0, null);
         }
 
         ObjectData data;
@@ -239,12 +275,12 @@ internal sealed class SequencedObjectStore<T>
         }
         catch (ObjectNotFoundException)
         {
-            return 0;
+            return (0, null);
         }
 
         var text = Encoding.ASCII.GetString(data.Bytes.Span).Trim();
         return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var boundary)
-            ? boundary
+            ? (boundary, data.Meta.ETag)
             : throw new CorruptionException(_gcBoundaryPath, $"a GC boundary holds one decimal id; found {data.Bytes.Length} bytes that are not one");
     }
 
