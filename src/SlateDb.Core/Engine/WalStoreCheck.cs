@@ -14,6 +14,32 @@ namespace SlateDb.Engine;
 /// </summary>
 internal static class WalStoreCheck
 {
+    /// <summary>
+    /// Checks the recorded half of the rule (no I/O): when the manifest records a WAL store, the configured one must be
+    /// that store. Returns the recorded URI, null when none is recorded.
+    /// </summary>
+    /// <param name="manifest">The manifest whose recorded URI counts.</param>
+    /// <param name="paths">The database's object names.</param>
+    /// <param name="walStoreUri">The configured WAL store's URI; null when the WAL lives in the main store.</param>
+    /// <exception cref="SlateDbException">(<see cref="SlateDbErrorKind.Invalid"/>) a WAL store is recorded and the configured
+    /// one is missing or another; the message names both.</exception>
+    public static string? CheckRecorded(ManifestData manifest, DbPaths paths, string? walStoreUri)
+    {
+        var recorded = manifest.HasWalObjectStoreUri ? manifest.WalObjectStoreUri : null;
+        if (recorded is null || string.Equals(recorded, walStoreUri, StringComparison.Ordinal))
+        {
+            return recorded;
+        }
+
+        throw new SlateDbException(
+            SlateDbErrorKind.Invalid,
+            walStoreUri is null
+                ? $"'{paths.Root}' keeps its WAL in the object store '{recorded}' (recorded in its manifest), but it was opened " +
+                  $"without a WAL object store; open it with WithWalObjectStore and the store '{recorded}'."
+                : $"'{paths.Root}' keeps its WAL in the object store '{recorded}' (recorded in its manifest), but it was opened " +
+                  $"with the WAL object store '{walStoreUri}'; open it with the store '{recorded}'.");
+    }
+
     /// <summary>Checks the rule; true when the configured URI must be recorded in the manifest.</summary>
     /// <param name="manifest">The latest manifest.</param>
     /// <param name="paths">The database's object names.</param>
@@ -24,21 +50,10 @@ internal static class WalStoreCheck
     public static async Task<bool> CheckAsync(
         ManifestData manifest, DbPaths paths, IObjectStore mainStore, string? walStoreUri, CancellationToken cancellationToken)
     {
-        var recorded = manifest.HasWalObjectStoreUri ? manifest.WalObjectStoreUri : null;
-        if (string.Equals(recorded, walStoreUri, StringComparison.Ordinal))
+        var recorded = CheckRecorded(manifest, paths, walStoreUri);
+        if (recorded is not null || walStoreUri is null)
         {
             return false;
-        }
-
-        if (recorded is not null)
-        {
-            throw new SlateDbException(
-                SlateDbErrorKind.Invalid,
-                walStoreUri is null
-                    ? $"'{paths.Root}' keeps its WAL in the object store '{recorded}' (recorded in its manifest), but it was opened " +
-                      $"without a WAL object store; open it with WithWalObjectStore and the store '{recorded}'."
-                    : $"'{paths.Root}' keeps its WAL in the object store '{recorded}' (recorded in its manifest), but it was opened " +
-                      $"with the WAL object store '{walStoreUri}'; open it with the store '{recorded}'.");
         }
 
         await foreach (var meta in mainStore.ListAsync(paths.WalPrefix, paths.WalSstPath(manifest.ReplayAfterWalId), cancellationToken).ConfigureAwait(false))
