@@ -11,9 +11,13 @@
 //     conflict, so no caller ever builds on a version that is not in the lineage of the latest.
 //
 // Outline of an update
-//   start from a known version (or read the latest: LIST prefix, highest parseable id, GET; re-LIST if the
-//   object vanished) → mutate a clone → create id + 1 → AlreadyExists or below the GC boundary: read the
-//   latest and mutate again, bounded by attempts and time.
+//   start from a known version (or read the latest) → mutate a clone → create id + 1 → AlreadyExists or below the
+//   GC boundary: read the latest and mutate again, bounded by attempts and time.
+//
+// Reading the latest: once a version is known (read or written here), GET id + 1, id + 2, ... (at most MaxProbes);
+// the first NotFound ends it, and the version before it is the latest (ids are dense, and the newest known version is
+// cached, so an idle poll is one GET). Only with nothing known, or MaxProbes hits in a row, does it LIST the prefix
+// (highest parseable id, GET; re-LIST if the object vanished): a LIST costs O(versions) and they accumulate until GC.
 //
 // The protocol and its durability argument: docs/rfcs/0001-manifest.md.
 using System.Globalization;
@@ -35,6 +39,9 @@ internal sealed class SequencedObjectStore<T>
 
     private const int MaxVanishedReads = 16;
 
+    /// <summary>How many ids past the newest known version a read of the latest tries before it lists.</summary>
+    public const int MaxProbes = 4;
+
     private readonly IObjectStore _store;
     private readonly string _prefix;
     private readonly string _extension;
@@ -42,6 +49,7 @@ internal sealed class SequencedObjectStore<T>
     private readonly string? _gcBoundaryPath;
     private readonly string _description;
     private readonly TimeProvider _time;
+    private Versioned<T>? _newestKnown;
 
     /// <summary>Creates the register.</summary>
     /// <param name="store">The store holding the versions.</param>
@@ -113,10 +121,19 @@ internal sealed class SequencedObjectStore<T>
         return latest;
     }
 
-    /// <summary>Reads the latest version, or null when there is none. A version deleted between LIST and GET is re-listed.</summary>
+    /// <summary>
+    /// Reads the latest version, or null when there is none: probes the ids after the newest version known here, and
+    /// lists only when none is known or the probes keep finding newer ones. A version deleted between LIST and GET is
+    /// re-listed. The value returned may be shared with other callers: do not mutate it.
+    /// </summary>
     /// <exception cref="CorruptionException">The latest version fails verification.</exception>
     public async Task<Versioned<T>?> TryReadLatestAsync(CancellationToken cancellationToken = default)
     {
+        if (Volatile.Read(ref _newestKnown) is { } known && await TryProbeAsync(known, cancellationToken).ConfigureAwait(false) is { } probed)
+        {
+            return probed;
+        }
+
         for (var attempt = 0; attempt < MaxVanishedReads; attempt++)
         {
             if (await TryGetLatestIdAsync(cancellationToken).ConfigureAwait(false) is not { } id)
@@ -139,6 +156,25 @@ internal sealed class SequencedObjectStore<T>
             $"The latest version of {_description} disappeared between listing and reading {MaxVanishedReads} times; is something deleting the latest version?");
     }
 
+    // GET known + 1, + 2, ...: the version before the first NotFound is the latest. Null when every probe found one.
+    private async Task<Versioned<T>?> TryProbeAsync(Versioned<T> known, CancellationToken cancellationToken)
+    {
+        var latest = known;
+        for (var probe = 0; probe < MaxProbes && latest.Id < ulong.MaxValue; probe++)
+        {
+            try
+            {
+                latest = await ReadAsync(latest.Id + 1, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectNotFoundException)
+            {
+                return latest;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Reads version <paramref name="id"/>.</summary>
     /// <exception cref="ObjectNotFoundException">The version does not exist (never written, or deleted by GC).</exception>
     /// <exception cref="CorruptionException">The object fails verification.</exception>
@@ -146,7 +182,19 @@ internal sealed class SequencedObjectStore<T>
     {
         var path = PathOf(id);
         var data = await _store.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
-        return new Versioned<T>(id, _codec.Decode(path, data.Bytes.Span));
+        return Remember(new Versioned<T>(id, _codec.Decode(path, data.Bytes.Span)));
+    }
+
+    // Keeps the newest version seen, the starting point of the next probe.
+    private Versioned<T> Remember(Versioned<T> version)
+    {
+        var known = Volatile.Read(ref _newestKnown);
+        while ((known is null || known.Id < version.Id) && Interlocked.CompareExchange(ref _newestKnown, version, known) != known)
+        {
+            known = Volatile.Read(ref _newestKnown);
+        }
+
+        return version;
     }
 
     /// <summary>Creates version 1 from <paramref name="initial"/> unless a version exists; returns the latest either way.</summary>
@@ -307,6 +355,6 @@ internal sealed class SequencedObjectStore<T>
             return null;
         }
 
-        return new Versioned<T>(id, value);
+        return Remember(new Versioned<T>(id, value));
     }
 }
