@@ -188,7 +188,7 @@ public sealed class Db : IAsyncDisposable
         _engine.Lifecycle.ThrowIfNotReadable();
         _engine.Services.Metrics.Scan();
         var bound = Bound(readOptions);
-        return new DbIterator(new ScanIterator(_engine.State.Current, range, bound, _engine.Tables, _engine.Lifecycle, cancellationToken), DbPath);
+        return new DbIterator(new ScanIterator(_engine.Pins.Pin(_engine.State), range, bound, _engine.Tables, _engine.Lifecycle, cancellationToken), DbPath);
     }
 
     /// <summary>

@@ -52,6 +52,13 @@ public sealed class Settings
     /// </summary>
     public int L0MaxSsts { get; set; } = 8;
 
+    /// <summary>
+    /// The garbage collector the open database runs on its own schedule; null disables it (run it elsewhere, for
+    /// example with <c>DbAdmin.RunGarbageCollectionAsync</c>). Default: every 10 minutes, deleting nothing younger than 5
+    /// minutes. Bound from the <c>Gc</c> subsection (<c>Gc:Interval</c>, <c>Gc:MinAge</c>).
+    /// </summary>
+    public GcSettings? Gc { get; set; } = new();
+
     /// <summary>Reads settings from a configuration section (for example <c>configuration.GetSection("SlateDb")</c>), validated.</summary>
     /// <param name="section">The section; properties it does not name keep their defaults.</param>
     /// <exception cref="ArgumentException">A value is out of range; the message names the setting and the value.</exception>
@@ -89,10 +96,16 @@ public sealed class Settings
 
         RequireRange(BlockCacheBytes, 0, long.MaxValue, nameof(BlockCacheBytes));
         RequireRange(L0MaxSsts, 1, 1_000_000, nameof(L0MaxSsts));
+        Gc?.Validate();
     }
 
     /// <summary>A copy that later changes to this instance do not affect.</summary>
-    public Settings Clone() => (Settings)MemberwiseClone();
+    public Settings Clone()
+    {
+        var copy = (Settings)MemberwiseClone();
+        copy.Gc = Gc?.Clone();
+        return copy;
+    }
 
     private static void RequirePositive(TimeSpan value, string name)
     {

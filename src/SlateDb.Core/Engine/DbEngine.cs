@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using SlateDb.Cache;
 using SlateDb.Checkpoints;
+using SlateDb.Gc;
 using SlateDb.Infrastructure;
 using SlateDb.Layout;
 using SlateDb.Manifest;
@@ -33,7 +34,8 @@ namespace SlateDb.Engine;
 //     next_wal_sst_id to the id after the last stored one; so a manifest never names WAL objects that hold nothing it
 //     needs, never moves the watermark backwards, and never moves it past next_wal_sst_id - 1.
 //
-// Background tasks: the WAL writer, the memtable flusher, the WAL flush timer (in WriteLoop) and the manifest poller.
+// Background tasks: the WAL writer, the memtable flusher, the WAL flush timer (in WriteLoop), the manifest poller and,
+// unless Settings.Gc is null, the garbage collector's schedule (its failures are logged, never fatal).
 
 /// <summary>One open database: the write loop, WAL writer, flusher, read state and manifest claim.</summary>
 [SuppressMessage("Reliability", "CA1001", Justification = "The token source has no timer and holds no unmanaged resources.")]
@@ -49,6 +51,7 @@ internal sealed class DbEngine
     private readonly Lock _closeLock = new();
     private readonly TaskCompletionSource<Exception> _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _poller = Task.CompletedTask;
+    private Task _gc = Task.CompletedTask;
     private Task? _closeTask;
     private int _failing;
 
@@ -86,6 +89,9 @@ internal sealed class DbEngine
 
     public IObjectStore WalStore { get; }
 
+    /// <summary>The snapshots open scans iterate; the collector of this process never deletes their SSTs.</summary>
+    public SnapshotPins Pins { get; } = new();
+
     /// <summary>The manifest this writer knows is current.</summary>
     public VersionedManifest Manifest => _manifest.Current;
 
@@ -111,7 +117,15 @@ internal sealed class DbEngine
         _walWriter.Start(fenceId, WriteLoop.LastSeq);
         WriteLoop.StartTimer();
         _poller = _manifest.PollAsync(Services.Time, Services.Settings.ManifestPollInterval, Services.DbPath, e => Fail(StoreErrors.BackgroundFailure("the manifest poller", e)), _stop.Token);
+        if (Services.Settings.Gc is { } gc)
+        {
+            _gc = GcSchedule.RunAsync(CreateCollector(), gc, Services.Time, Services.DbPath, Services.Logger, _stop.Token);
+        }
     }
+
+    /// <summary>A collector for this database that goes through this writer's manifest and honours its open scans.</summary>
+    public GarbageCollector CreateCollector()
+        => new(_mainStore, WalStore, _manifest.Claim.Store, GcManifestAccess.ForKeeper(_manifest), Services.Time, Services.Logger, Pins);
 
     /// <summary>Completes at once, or when writers may proceed because flushes freed room under the limit.</summary>
     public ValueTask WaitForRoomAsync(CancellationToken cancellationToken)
@@ -378,5 +392,6 @@ internal sealed class DbEngine
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await _poller.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _gc.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 }

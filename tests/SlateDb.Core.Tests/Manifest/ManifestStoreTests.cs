@@ -127,6 +127,37 @@ public class ManifestStoreTests
     }
 
     [Fact]
+    public async Task Reading_the_latest_probes_the_ids_after_the_newest_known_and_lists_only_past_the_probe_limit()
+    {
+        var first = await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
+        var other = new ManifestStore(_store, "db", _time);
+        _store.ResetCounts();
+
+        // Nothing new: one GET of the next id, no LIST.
+        Assert.Equal(1UL, (await _manifests.TryReadLatestAsync())!.Id);
+        Assert.Equal((0, 1), (_store.Lists, _store.Gets));
+
+        // Two versions written elsewhere: GET 2, GET 3, GET 4 (absent).
+        var v2 = await other.TryWriteNextAsync((await other.TryReadLatestAsync())!, Bump(first.Value.Clone()));
+        var v3 = await other.TryWriteNextAsync(v2!, Bump(v2!.Value.Clone()));
+        _store.ResetCounts();
+        var latest = await _manifests.TryReadLatestAsync();
+        Assert.Equal((3UL, v3!.Value.LastL0Seq), (latest!.Id, latest.Value.LastL0Seq));
+        Assert.Equal((0, 3), (_store.Lists, _store.Gets));
+
+        // More new versions than probes: it lists.
+        var current = v3;
+        for (var i = 0; i < SequencedObjectStore<ManifestData>.MaxProbes + 2; i++)
+        {
+            current = await other.TryWriteNextAsync(current!, Bump(current!.Value.Clone()));
+        }
+
+        _store.ResetCounts();
+        Assert.Equal(current!.Id, (await _manifests.TryReadLatestAsync())!.Id);
+        Assert.Equal(1, _store.Lists);
+    }
+
+    [Fact]
     public async Task A_latest_manifest_deleted_between_list_and_get_is_re_listed()
     {
         var first = await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
@@ -143,7 +174,8 @@ public class ManifestStoreTests
             }
         };
 
-        var latest = await _manifests.TryReadLatestAsync();
+        // A reader that knows no version yet lists.
+        var latest = await new ManifestStore(_store, "db", _time).TryReadLatestAsync();
 
         Assert.Equal(3UL, latest!.Id);
         Assert.Equal(2UL, latest.Value.LastL0Seq);
