@@ -62,7 +62,7 @@ public sealed class DbReader : IAsyncDisposable
     /// <exception cref="DbClosedException">The reader is disposed, was promoted, or stopped after a failure.</exception>
     public ValueTask<byte[]?> GetAsync(ReadOnlyMemory<byte> key, ReadOptions? readOptions = null, CancellationToken cancellationToken = default)
     {
-        Limits.ValidateKey(key.Span);
+        Limits.ValidateKey(key.Span, nameof(key));
         if (!_engine.Lifecycle.IsOpen)
         {
             return ValueTask.FromException<byte[]?>(_engine.Lifecycle.ReadError());
@@ -93,7 +93,8 @@ public sealed class DbReader : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(range);
         _engine.Lifecycle.ThrowIfNotReadable();
         _engine.Services.Metrics.Scan();
-        return new DbIterator(new ScanIterator(_engine.State.Current, range, ulong.MaxValue, _engine.Tables, _engine.Lifecycle, cancellationToken));
+        return new DbIterator(
+            new ScanIterator(_engine.Pins.Pin(_engine.State), range, ulong.MaxValue, _engine.Tables, _engine.Lifecycle, cancellationToken), _engine.Services.DbPath);
     }
 
     /// <summary>

@@ -44,6 +44,21 @@ internal static partial class Log
     [LoggerMessage(30, LogLevel.Information, "'{Path}': checkpoint {CheckpointId} created ({Scope}), pinning manifest {ManifestId}")]
     public static partial void CheckpointCreated(ILogger logger, string path, Guid checkpointId, ulong manifestId, CheckpointScope scope);
 
+    [LoggerMessage(60, LogLevel.Information, "'{Path}': garbage collection {Verb} {Manifests} manifests, {WalSsts} WAL SSTs, {Ssts} compacted SSTs and {Checkpoints} expired checkpoints")]
+    public static partial void GcFinished(ILogger logger, string path, string verb, int manifests, int walSsts, int ssts, int checkpoints);
+
+    [LoggerMessage(61, LogLevel.Warning, "'{Path}': garbage collection failed; it runs again at the next interval")]
+    public static partial void GcFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(62, LogLevel.Information, "'{Path}': detached from '{Parent}': no manifest references its SSTs any more, so its checkpoint {CheckpointId} was deleted there and the reference dropped")]
+    public static partial void GcDetached(ILogger logger, string path, string parent, Guid checkpointId);
+
+    [LoggerMessage(63, LogLevel.Debug, "'{Path}': garbage collection deleted {ObjectPath}")]
+    public static partial void GcDeleted(ILogger logger, string path, string objectPath);
+
+    [LoggerMessage(64, LogLevel.Warning, "'{Path}': garbage collection could not detach from '{Parent}'; it tries again at the next run")]
+    public static partial void GcDetachFailed(ILogger logger, string path, string parent, Exception exception);
+
     [LoggerMessage(80, LogLevel.Information, "'{Path}': detached checkpoint {CheckpointId} created, pinning manifest {ManifestId} (WAL ids below {NextWalId} covered)")]
     public static partial void DetachedCheckpointCreated(ILogger logger, string path, Guid checkpointId, ulong manifestId, ulong nextWalId);
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SlateDb.Cache;
 using SlateDb.Checkpoints;
 using SlateDb.Engine;
+using SlateDb.Gc;
 using SlateDb.Infrastructure;
 using SlateDb.Layout;
 using SlateDb.Manifest;
@@ -80,6 +81,9 @@ internal sealed class ReaderEngine
     public DbStateHolder State { get; }
 
     public TableCache Tables { get; }
+
+    /// <summary>The snapshots open scans iterate (a promoted writer's collector is not told of them: the reader is closed by then).</summary>
+    public SnapshotPins Pins { get; } = new();
 
     /// <summary>Whether the view is pinned to a checkpoint.</summary>
     public bool IsPinned => _options.CheckpointId is not null;
