@@ -43,4 +43,16 @@ internal static partial class Log
 
     [LoggerMessage(30, LogLevel.Information, "'{Path}': checkpoint {CheckpointId} created ({Scope}), pinning manifest {ManifestId}")]
     public static partial void CheckpointCreated(ILogger logger, string path, Guid checkpointId, ulong manifestId, CheckpointScope scope);
+
+    [LoggerMessage(60, LogLevel.Information, "Clone '{ClonePath}' of '{ParentPath}' started from checkpoint {CheckpointId} (parent manifest {ManifestId})")]
+    public static partial void CloneStarted(ILogger logger, string clonePath, string parentPath, Guid checkpointId, ulong manifestId);
+
+    [LoggerMessage(61, LogLevel.Information, "Clone '{ClonePath}' of '{ParentPath}' finished: {Copied} WAL objects copied, {Skipped} leading ids missing and skipped; replay after WAL id {ReplayAfter}, next WAL id {NextWal}")]
+    public static partial void CloneFinished(ILogger logger, string clonePath, string parentPath, int copied, int skipped, ulong replayAfter, ulong nextWal);
+
+    [LoggerMessage(62, LogLevel.Information, "Copy of '{SourcePath}' ({SourceUri}) to '{DestinationPath}' ({DestinationUri}) finished: {Ssts} SSTs ({SstsPresent} already there), {Wal} WAL objects, {Bytes} bytes written, manifest {ManifestId} from checkpoint {CheckpointId}")]
+    public static partial void CopyFinished(ILogger logger, string sourcePath, string sourceUri, string destinationPath, string destinationUri, int ssts, int sstsPresent, int wal, long bytes, ulong manifestId, Guid checkpointId);
+
+    [LoggerMessage(63, LogLevel.Warning, "Copy of '{SourcePath}': removing its short-lived checkpoint {CheckpointId} failed; it expires by itself")]
+    public static partial void CopyCheckpointNotRemoved(ILogger logger, string sourcePath, Guid checkpointId, Exception exception);
 }
