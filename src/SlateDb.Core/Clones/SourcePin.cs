@@ -127,13 +127,20 @@ internal static class SourcePin
                     throw new SlateDbException(SlateDbErrorKind.Invalid, $"The {role} database '{path}' is not initialized (manifest {version.Id}).");
                 }
 
+                if (ManifestCheckpoints.Find(manifest, id) is not null)
+                {
+                    return null;    // an earlier attempt of this update was written, its reply lost
+                }
+
                 CheckWalStore(manifest, path, mainUri, walStoreUri);
                 manifest.NextWalSstId = Math.Max(manifest.NextWalSstId, lastStored + 1);
                 ManifestCheckpoints.Add(manifest, version.Id + 1, id, options, services.Time.GetUtcNow(), path);
                 return manifest;
             },
             ct).ConfigureAwait(false);
-        return new PinnedSource(id, written.Id, written.Value, ShortLived: true);
+        var pinnedId = ManifestCheckpoints.Find(written.Value, id)!.ManifestId;
+        var pinnedManifest = pinnedId == written.Id ? written.Value : await ReadPinnedAsync(manifests, id, pinnedId, ct).ConfigureAwait(false);
+        return new PinnedSource(id, pinnedId, pinnedManifest, ShortLived: true);
     }
 
     /// <summary>Reads manifest <paramref name="manifestId"/>, which checkpoint <paramref name="checkpoint"/> pins.</summary>
