@@ -224,6 +224,33 @@ public sealed class CloneTests
     }
 
     [Fact]
+    public async Task A_re_run_with_the_same_seed_after_the_parent_pin_landed_unacknowledged_reuses_that_pin()
+    {
+        var store = new InMemoryObjectStore();
+        var time = Clock();
+        var expected = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        await using (var db = await OpenAsync(Parent, store, null, time))
+        {
+            await PutRangeAsync(db, 0, 10, 1, expected);
+        }
+
+        // The parent's short-lived pin lands, but the run fails before it sees the reply.
+        var faults = new FaultInjectingObjectStore(store, seed: 3).FailWhen(
+            c => c.Operation == ObjectStoreOperation.Put && c.Path.StartsWith("parent/manifest/", StringComparison.Ordinal),
+            afterApplying: true,
+            transient: false,
+            times: 1);
+        await Assert.ThrowsAsync<ObjectStoreException>(() => DbAdmin.CreateCloneAsync(Clone, Parent, faults, null, null, null, Options(time), default));
+
+        var result = await DbAdmin.CreateCloneAsync(Clone, Parent, store, null, null, null, Options(time), default);
+
+        var parent = (await LatestAsync(store, Parent)).Value;
+        Assert.Equal(2, parent.Checkpoints.Count);      // the pin (reused) and the clone's final checkpoint
+        Assert.NotNull(ManifestCheckpoints.Find(parent, result.ParentCheckpointId));
+        Assert.Equal(expected, await ReadDbAsync(Clone, store, null, time));
+    }
+
+    [Fact]
     public async Task A_clone_of_a_clone_reads_every_ancestor_and_each_ancestor_keeps_a_final_checkpoint()
     {
         var store = new InMemoryObjectStore();
