@@ -337,9 +337,8 @@ internal sealed class CopyProcedure
             return (await SourcePin.ReadPinnedAsync(_sourceManifests, given, entry.ManifestId, ct).ConfigureAwait(false), entry.ManifestId);
         }
 
-        var wal = await WalFence.ListAsync(SourceWal, _source, latest.Value.ReplayAfterWalId, ct).ConfigureAwait(false);
         var state = latest.Value.Clone();
-        state.NextWalSstId = Math.Max(state.NextWalSstId, wal.Count > 0 ? wal[^1].Id + 1 : 0);
+        state.NextWalSstId = Math.Max(state.NextWalSstId, await SourcePin.StoredWalEndAsync(_sourceManifests, SourceWal, latest, ct).ConfigureAwait(false));
         return (state, latest.Id);
     }
 

@@ -19,8 +19,8 @@ internal sealed record PinnedSource(Guid CheckpointId, ulong ManifestId, Manifes
 //  1. Nothing is written before every check passed: the source exists, is initialized, the given checkpoint exists, and
 //     the WAL store given for it is the one its manifest records (WAL objects of the pinned range are read from there).
 //  2. A short-lived checkpoint pins the very manifest that carries it; that manifest also covers the WAL objects a live
-//     writer stored but has not yet published: next_wal_sst_id = max(current, last listed WAL id + 1), in the same CAS
-//     update. A WAL PUT is create-if-absent at dense ids, stored one at a time, so the listed ids are a prefix of what
+//     writer stored but has not yet published: next_wal_sst_id = max(current, one past the last stored WAL id), in the same
+//     CAS update (a stray object or a hole in the listing is an error, never a longer range). A WAL PUT is create-if-absent at dense ids, stored one at a time, so the listed ids are a prefix of what
 //     the writer will store and the pinned range names only objects that exist (or were wiped after an L0 flush).
 //     Raising next_wal_sst_id in the live manifest is harmless: the writer only ever raises it too (max).
 
@@ -114,8 +114,7 @@ internal static class SourcePin
         }
 
         CheckWalStore(latest.Value, path, mainUri, walStoreUri);
-        var listed = await WalFence.ListAsync(walStore, manifests.Paths, latest.Value.ReplayAfterWalId, ct).ConfigureAwait(false);
-        var lastStored = listed.Count > 0 ? listed[^1].Id : 0;
+        var storedEnd = await StoredWalEndAsync(manifests, walStore, latest, ct).ConfigureAwait(false);
         var id = services.Random.NextGuid();
         var options = new CheckpointOptions { Lifetime = ShortLivedLifetime };
         var written = await manifests.UpdateAsync(
@@ -133,7 +132,7 @@ internal static class SourcePin
                 }
 
                 CheckWalStore(manifest, path, mainUri, walStoreUri);
-                manifest.NextWalSstId = Math.Max(manifest.NextWalSstId, lastStored + 1);
+                manifest.NextWalSstId = Math.Max(manifest.NextWalSstId, storedEnd);
                 ManifestCheckpoints.Add(manifest, version.Id + 1, id, options, services.Time.GetUtcNow(), path);
                 return manifest;
             },
@@ -141,6 +140,20 @@ internal static class SourcePin
         var pinnedId = ManifestCheckpoints.Find(written.Value, id)!.ManifestId;
         var pinnedManifest = pinnedId == written.Id ? written.Value : await ReadPinnedAsync(manifests, id, pinnedId, ct).ConfigureAwait(false);
         return new PinnedSource(id, pinnedId, pinnedManifest, ShortLived: true);
+    }
+
+    /// <summary>
+    /// One past the last WAL object stored after <paramref name="latest"/>'s replay range start (ids are dense), settled
+    /// by <see cref="WalRange.Check"/>: a stray object or a hole is an error naming it, never a longer range.
+    /// </summary>
+    /// <exception cref="CorruptionException">A stray WAL object, or ids missing before a later object.</exception>
+    public static async Task<ulong> StoredWalEndAsync(ManifestStore manifests, IObjectStore walStore, VersionedManifest latest, CancellationToken ct)
+    {
+        var replayAfter = latest.Value.ReplayAfterWalId;
+        var listed = await WalFence.ListAsync(walStore, manifests.Paths, replayAfter, ct).ConfigureAwait(false);
+        return WalRange.Check(
+            listed, replayAfter, latest.Value.NextWalSstId, manifests.PathOf(latest.Id), WalRecoveryMode.TolerateCorruptTail, manifests.Paths,
+            walStore.Uri, adoptingWalStore: false).MissingFrom;
     }
 
     /// <summary>Reads manifest <paramref name="manifestId"/>, which checkpoint <paramref name="checkpoint"/> pins.</summary>

@@ -55,4 +55,19 @@ internal static partial class Log
 
     [LoggerMessage(63, LogLevel.Warning, "Copy of '{SourcePath}': removing its short-lived checkpoint {CheckpointId} failed; it expires by itself")]
     public static partial void CopyCheckpointNotRemoved(ILogger logger, string sourcePath, Guid checkpointId, Exception exception);
+
+    [LoggerMessage(80, LogLevel.Information, "'{Path}': detached checkpoint {CheckpointId} created, pinning manifest {ManifestId} (WAL ids below {NextWalId} covered)")]
+    public static partial void DetachedCheckpointCreated(ILogger logger, string path, Guid checkpointId, ulong manifestId, ulong nextWalId);
+
+    [LoggerMessage(81, LogLevel.Information, "'{Path}': checkpoint {CheckpointId} now expires at {ExpireTime} (none: never)")]
+    public static partial void CheckpointRefreshed(ILogger logger, string path, Guid checkpointId, DateTimeOffset? expireTime);
+
+    [LoggerMessage(82, LogLevel.Information, "'{Path}': checkpoint {CheckpointId} deleted (it existed: {Existed})")]
+    public static partial void CheckpointDeleted(ILogger logger, string path, Guid checkpointId, bool existed);
+
+    [LoggerMessage(83, LogLevel.Information, "'{Path}': verified manifest {ManifestId}: {Objects} objects, {Bytes} bytes read, {Problems} problems")]
+    public static partial void Verified(ILogger logger, string path, ulong manifestId, long objects, long bytes, int problems);
+
+    [LoggerMessage(84, LogLevel.Warning, "'{Path}': verification problem in '{ObjectPath}': {Problem}")]
+    public static partial void VerifyProblem(ILogger logger, string path, string objectPath, string problem);
 }

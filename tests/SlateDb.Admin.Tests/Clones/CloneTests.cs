@@ -100,7 +100,7 @@ public sealed class CloneTests
         var paths = new DbPaths(Parent);
         var walIds = await WalIdsAsync(parentWal, Parent);
         var checkpoint = Guid.Parse("3e1f6a2b-7c4d-4e8f-a1b2-c3d4e5f60718");
-        await new Manifest.ManifestStore(store, Parent).UpdateAsync(version =>
+        await new global::SlateDb.Manifest.ManifestStore(store, Parent).UpdateAsync(version =>
         {
             version.Value.ReplayAfterWalId = walIds[0] - 1;
             ManifestCheckpoints.Add(version.Value, version.Id + 1, checkpoint, null, time.GetUtcNow(), Parent);
