@@ -27,38 +27,25 @@ public sealed class CloneCrashTests
         var reference = await DbAdmin.CreateCloneAsync(Clone, Parent, referenceStore, null, new InMemoryObjectStore(CloneWalUri), referenceWal, Options(time), default);
         Assert.Equal(3, reference.WalObjectsCopied);
 
-        var crashes = 0;
-        for (var call = 1L; ; call++)
+        async Task<InMemoryObjectStore[]> FreshAsync()
         {
-            var store = new InMemoryObjectStore();
-            var parentWal = new InMemoryObjectStore(ParentWalUri);
-            var cloneWal = new InMemoryObjectStore(CloneWalUri);
-            await CopyAllAsync(golden, store);
-            await CopyAllAsync(goldenWal, parentWal);
-            var faulty = new[] { store, parentWal, cloneWal }.Select((s, i) => new FaultInjectingObjectStore(s, seed: i)).ToArray();
-            faulty[crashingStore].CrashAtCall(call, afterApplying);
-
-            try
-            {
-                await DbAdmin.CreateCloneAsync(Clone, Parent, faulty[0], null, faulty[2], faulty[1], Options(time, seed: 1000 + call, concurrency: 2), default);
-            }
-            catch (SimulatedCrashException)
-            {
-            }
-
-            var crashed = faulty[crashingStore].IsCrashed;
-            var result = await DbAdmin.CreateCloneAsync(Clone, Parent, store, null, cloneWal, parentWal, Options(time, seed: call), default);
-            Assert.Equal((reference.ReplayAfterWalId, reference.NextWalSstId), (result.ReplayAfterWalId, result.NextWalSstId));
-            Assert.Equal(expected, await ReadDbAsync(Clone, store, cloneWal, time));
-            Assert.Equal(expected, await ReadDbAsync(Parent, store, parentWal, time));
-            if (!crashed)
-            {
-                break;
-            }
-
-            crashes++;
+            var stores = new[] { new InMemoryObjectStore(), new InMemoryObjectStore(ParentWalUri), new InMemoryObjectStore(CloneWalUri) };
+            await CopyAllAsync(golden, stores[0]);
+            await CopyAllAsync(goldenWal, stores[1]);
+            return stores;
         }
 
-        Assert.True(crashes > 0, "no call crashed");
+        await CrashAtEveryCallAsync(
+            FreshAsync,
+            crashingStore,
+            afterApplying,
+            (faulty, call) => DbAdmin.CreateCloneAsync(Clone, Parent, faulty[0], null, faulty[2], faulty[1], Options(time, seed: 1000 + call, concurrency: 2), default),
+            async (stores, call) =>
+            {
+                var result = await DbAdmin.CreateCloneAsync(Clone, Parent, stores[0], null, stores[2], stores[1], Options(time, seed: call), default);
+                Assert.Equal((reference.ReplayAfterWalId, reference.NextWalSstId), (result.ReplayAfterWalId, result.NextWalSstId));
+                Assert.Equal(expected, await ReadDbAsync(Clone, stores[0], stores[2], time));
+                Assert.Equal(expected, await ReadDbAsync(Parent, stores[0], stores[1], time));
+            });
     }
 }

@@ -146,4 +146,47 @@ internal static class CloneKit
         await db.CloseAsync();
         return (snapshot, walSnapshot, expected);
     }
+
+    /// <summary>
+    /// Crashes store <paramref name="crashing"/> of fresh stores at call 1, 2, ... of <paramref name="run"/> (which gets
+    /// fault-injecting wrappers and the call number), then lets <paramref name="rerunAndCheck"/> re-run on the plain
+    /// stores and check the outcome, until a run completes without reaching the crash. Fails when no call crashed.
+    /// </summary>
+    /// <param name="freshStores">The stores a run starts from (the same content each time).</param>
+    /// <param name="crashing">The index of the store that crashes.</param>
+    /// <param name="afterApplying">Whether the crashing call takes effect first.</param>
+    /// <param name="run">The operation under test.</param>
+    /// <param name="rerunAndCheck">The re-run and its checks.</param>
+    public static async Task CrashAtEveryCallAsync(
+        Func<Task<InMemoryObjectStore[]>> freshStores,
+        int crashing,
+        bool afterApplying,
+        Func<IObjectStore[], long, Task> run,
+        Func<InMemoryObjectStore[], long, Task> rerunAndCheck)
+    {
+        var crashes = 0;
+        for (var call = 1L; ; call++)
+        {
+            var stores = await freshStores();
+            var faulty = stores.Select((s, i) => new FaultInjectingObjectStore(s, seed: i)).ToArray();
+            faulty[crashing].CrashAtCall(call, afterApplying);
+            try
+            {
+                await run(faulty, call);
+            }
+            catch (SimulatedCrashException)
+            {
+            }
+
+            await rerunAndCheck(stores, call);
+            if (!faulty[crashing].IsCrashed)
+            {
+                break;
+            }
+
+            crashes++;
+        }
+
+        Xunit.Assert.True(crashes > 0, "no call crashed");
+    }
 }

@@ -24,8 +24,7 @@ public sealed class CopyCrashTests
         var time = Clock();
         var (golden, goldenWal, expected) = await CrashedSourceAsync(time, SourceWalUri);
 
-        var crashes = 0;
-        for (var call = 1L; ; call++)
+        async Task<InMemoryObjectStore[]> FreshAsync()
         {
             var stores = new[]
             {
@@ -33,29 +32,19 @@ public sealed class CopyCrashTests
             };
             await CopyAllAsync(golden, stores[0]);
             await CopyAllAsync(goldenWal, stores[1]);
-            var faulty = stores.Select((s, i) => new FaultInjectingObjectStore(s, seed: i)).ToArray();
-            faulty[crashingStore].CrashAtCall(call, afterApplying);
-
-            try
-            {
-                await DbAdmin.CopyAsync(Parent, faulty[0], "backup", faulty[2], null, faulty[1], faulty[3], null, Options(time, seed: 1000 + call, concurrency: 2));
-            }
-            catch (SimulatedCrashException)
-            {
-            }
-
-            var crashed = faulty[crashingStore].IsCrashed;
-            await DbAdmin.CopyAsync(Parent, stores[0], "backup", stores[2], null, stores[1], stores[3], null, Options(time, seed: call));
-            Assert.Equal(expected, await ReadDbAsync("backup", stores[2], stores[3], time));
-            Assert.Equal(expected, await ReadDbAsync(Parent, stores[0], stores[1], time));
-            if (!crashed)
-            {
-                break;
-            }
-
-            crashes++;
+            return stores;
         }
 
-        Assert.True(crashes > 0, "no call crashed");
+        await CrashAtEveryCallAsync(
+            FreshAsync,
+            crashingStore,
+            afterApplying,
+            (faulty, call) => DbAdmin.CopyAsync(Parent, faulty[0], "backup", faulty[2], null, faulty[1], faulty[3], null, Options(time, seed: 1000 + call, concurrency: 2)),
+            async (stores, call) =>
+            {
+                await DbAdmin.CopyAsync(Parent, stores[0], "backup", stores[2], null, stores[1], stores[3], null, Options(time, seed: call));
+                Assert.Equal(expected, await ReadDbAsync("backup", stores[2], stores[3], time));
+                Assert.Equal(expected, await ReadDbAsync(Parent, stores[0], stores[1], time));
+            });
     }
 }
