@@ -103,8 +103,8 @@ public sealed partial class DbAdmin
 
     // A WAL store is separate when given and not the main store itself; separate stores get retries too.
     private static RetryingObjectStore? Separate(IObjectStore? walStore, IObjectStore mainStore, CloneServices services)
-        => walStore is not null && !string.Equals(walStore.Uri, mainStore.Uri, StringComparison.Ordinal) ? Retrying(walStore, services) : null;
+        => StoreRetries.SeparateWal(walStore, mainStore, services.Time, services.Random);
 
     private static RetryingObjectStore Retrying(IObjectStore store, CloneServices services)
-        => store as RetryingObjectStore ?? new RetryingObjectStore(store, null, services.Time, (int)(services.Random.NextUInt64() & int.MaxValue));
+        => StoreRetries.Retrying(store, services.Time, services.Random);
 }
