@@ -14,6 +14,10 @@ internal sealed class BenchOptions
           durable      concurrent writers, each put awaits durability
           readrandom   random gets after a fill and a memtable flush (data in the block cache)
           scan         one full scan after a fill and a memtable flush
+          clone        a database of >= 1 GiB on local files (64 KiB values unless --value-size), then a timed
+                       DbAdmin.CreateCloneAsync with its PUTs and bytes written (not part of all)
+          copy         the same database, then DbAdmin.CopyAsync to another local-file store timed side by
+                       side with cp -r of the same folder, and their ratio (not part of all)
           all          each of the above once with defaults (fillrandom with batch 1 and 100,
                        durable with 1, 64 and 1000 writers), then a summary table
 
@@ -60,6 +64,7 @@ internal sealed class BenchOptions
         "fillseq" or "fillrandom" => Batch >= 10 ? 1_000_000 : 300_000,
         "durable" => Math.Max(20, (Writers ?? 64) * 20L),
         "readrandom" => 300_000,
+        "clone" or "copy" => (long)Math.Ceiling(1.05 * 1024 * 1024 * 1024 / ValueSize),
         _ => 1_000_000,
     };
 
@@ -74,12 +79,17 @@ internal sealed class BenchOptions
             throw new ArgumentException("Name a workload first.");
         }
 
-        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "all"))
+        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "clone" or "copy" or "all"))
         {
             throw new ArgumentException($"Unknown workload '{args[0]}'.");
         }
 
         var options = new BenchOptions { Workload = args[0] };
+        if (args[0] is "clone" or "copy")
+        {
+            options.ValueSize = 64 * 1024;
+        }
+
         for (var i = 1; i < args.Length; i += 2)
         {
             var name = args[i];

@@ -18,6 +18,11 @@ Console.WriteLine($"SlateDb bench: {string.Join(' ', args)}");
 Console.WriteLine($".NET {Environment.Version}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores, " +
                   $"key {options.KeySize} B, value {options.ValueSize} B, store {options.Store ?? "local files (temp folder)"}");
 
+if (options.Workload is "clone" or "copy")
+{
+    return await CloneCopyBench.RunAsync(options);
+}
+
 var runs = options.Workload != "all"
     ? [options]
     : new[]

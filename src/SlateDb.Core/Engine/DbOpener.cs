@@ -47,9 +47,9 @@ internal static class DbOpener
     {
         var paths = new DbPaths(options.Path);
         var settings = options.Settings;
-        var mainStore = Retrying(options.Store, options);
-        var separateWal = options.WalStore is { } w && !string.Equals(w.Uri, options.Store.Uri, StringComparison.Ordinal) ? w : null;
-        var walStore = separateWal is null ? mainStore : Retrying(separateWal, options);
+        var mainStore = StoreRetries.Retrying(options.Store, options.Time, options.Random);
+        var separateWal = StoreRetries.SeparateWal(options.WalStore, options.Store, options.Time, options.Random);
+        var walStore = separateWal ?? mainStore;
         var walUri = separateWal?.Uri;
 
         var manifestStore = new ManifestStore(
@@ -158,6 +158,4 @@ internal static class DbOpener
         }
     }
 
-    private static RetryingObjectStore Retrying(IObjectStore store, DbOpenOptions options)
-        => store as RetryingObjectStore ?? new RetryingObjectStore(store, null, options.Time, (int)(options.Random.NextUInt64() & int.MaxValue));
 }

@@ -59,6 +59,18 @@ internal static partial class Log
     [LoggerMessage(64, LogLevel.Warning, "'{Path}': garbage collection could not detach from '{Parent}'; it tries again at the next run")]
     public static partial void GcDetachFailed(ILogger logger, string path, string parent, Exception exception);
 
+    [LoggerMessage(90, LogLevel.Information, "Clone '{ClonePath}' of '{ParentPath}' started from checkpoint {CheckpointId} (parent manifest {ManifestId})")]
+    public static partial void CloneStarted(ILogger logger, string clonePath, string parentPath, Guid checkpointId, ulong manifestId);
+
+    [LoggerMessage(91, LogLevel.Information, "Clone '{ClonePath}' of '{ParentPath}' finished: {Copied} WAL objects copied, {Skipped} leading ids missing and skipped; replay after WAL id {ReplayAfter}, next WAL id {NextWal}")]
+    public static partial void CloneFinished(ILogger logger, string clonePath, string parentPath, int copied, int skipped, ulong replayAfter, ulong nextWal);
+
+    [LoggerMessage(92, LogLevel.Information, "Copy of '{SourcePath}' ({SourceUri}) to '{DestinationPath}' ({DestinationUri}) finished: {Ssts} SSTs ({SstsPresent} already there), {Wal} WAL objects, {Bytes} bytes written, manifest {ManifestId} from checkpoint {CheckpointId}")]
+    public static partial void CopyFinished(ILogger logger, string sourcePath, string sourceUri, string destinationPath, string destinationUri, int ssts, int sstsPresent, int wal, long bytes, ulong manifestId, Guid checkpointId);
+
+    [LoggerMessage(93, LogLevel.Warning, "Copy of '{SourcePath}': removing its short-lived checkpoint {CheckpointId} failed; it expires by itself")]
+    public static partial void CopyCheckpointNotRemoved(ILogger logger, string sourcePath, Guid checkpointId, Exception exception);
+
     [LoggerMessage(80, LogLevel.Information, "'{Path}': detached checkpoint {CheckpointId} created, pinning manifest {ManifestId} (WAL ids below {NextWalId} covered)")]
     public static partial void DetachedCheckpointCreated(ILogger logger, string path, Guid checkpointId, ulong manifestId, ulong nextWalId);
 
