@@ -34,11 +34,21 @@ internal sealed class CliContext(GlobalOptions globals, TextWriter output, TextW
         }
     }
 
+    /// <summary>Fails with exit code 3 when there is no database at the path, or (when given) no checkpoint <paramref name="id"/>.</summary>
+    public static async Task RequireCheckpointAsync(DbAdmin admin, Guid? id, CancellationToken ct)
+    {
+        await RequireDatabaseAsync(admin, ct).ConfigureAwait(false);
+        if (id is { } wanted && !(await admin.ListCheckpointsAsync(cancellationToken: ct).ConfigureAwait(false)).Any(c => c.Id == wanted))
+        {
+            throw new NotFoundException($"the database '{admin.Path}' has no checkpoint {wanted}");
+        }
+    }
+
     /// <summary>Prints <paramref name="json"/> with --json, else <paramref name="table"/>.</summary>
     public Task PrintAsync(ParseResult parsed, JsonNode json, Table table)
         => parsed.GetValue(Globals.Json) ? Renderer.WriteJsonAsync(output, json) : Renderer.WriteTableAsync(output, table);
 
-    private static IObjectStore Open(string uri, string option)
+    public static IObjectStore Open(string uri, string option)
     {
         try
         {

@@ -30,6 +30,7 @@ internal static class SlateDbCli
         CheckpointCommands.AddTo(root, context);
         DataCommands.AddTo(root, context);
         MaintenanceCommands.AddTo(root, context);
+        CloneCommands.AddTo(root, context);
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)

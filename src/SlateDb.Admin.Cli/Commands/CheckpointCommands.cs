@@ -15,11 +15,7 @@ internal static class CheckpointCommands
         create.SetAction(async (parsed, ct) =>
         {
             var admin = context.Admin(parsed);
-            await CliContext.RequireDatabaseAsync(admin, ct).ConfigureAwait(false);
-            if (parsed.GetValue(source) is { } from)
-            {
-                await RequireCheckpointAsync(admin, from, ct).ConfigureAwait(false);
-            }
+            await CliContext.RequireCheckpointAsync(admin, parsed.GetValue(source), ct).ConfigureAwait(false);
 
             var options = new CheckpointOptions { Lifetime = parsed.GetValue(lifetime), Source = parsed.GetValue(source), Name = parsed.GetValue(name) };
             var result = await admin.CreateCheckpointAsync(options, ct).ConfigureAwait(false);
@@ -38,7 +34,7 @@ internal static class CheckpointCommands
         {
             var admin = context.Admin(parsed);
             var id = parsed.GetValue(refreshId);
-            await RequireCheckpointAsync(admin, id, ct).ConfigureAwait(false);
+            await CliContext.RequireCheckpointAsync(admin, id, ct).ConfigureAwait(false);
             var info = await admin.RefreshCheckpointAsync(id, parsed.GetValue(refreshLifetime), ct).ConfigureAwait(false);
             await context.PrintAsync(parsed, Json.Checkpoint(info), CheckpointTable([info])).ConfigureAwait(false);
             return ExitCodes.Ok;
@@ -74,15 +70,6 @@ internal static class CheckpointCommands
             return ExitCodes.Ok;
         });
         root.Add(list);
-    }
-
-    private static async Task RequireCheckpointAsync(DbAdmin admin, Guid id, CancellationToken ct)
-    {
-        await CliContext.RequireDatabaseAsync(admin, ct).ConfigureAwait(false);
-        if (!(await admin.ListCheckpointsAsync(cancellationToken: ct).ConfigureAwait(false)).Any(c => c.Id == id))
-        {
-            throw new NotFoundException($"the database '{admin.Path}' has no checkpoint {id}");
-        }
     }
 
     private static Table CheckpointTable(IEnumerable<CheckpointInfo> checkpoints)

@@ -82,11 +82,7 @@ internal static class DataCommands
     private static async Task<DbReader> OpenReaderAsync(CliContext context, ParseResult parsed, Guid? checkpoint, CancellationToken ct)
     {
         var admin = context.Admin(parsed);
-        await CliContext.RequireDatabaseAsync(admin, ct).ConfigureAwait(false);
-        if (checkpoint is { } id && !(await admin.ListCheckpointsAsync(cancellationToken: ct).ConfigureAwait(false)).Any(c => c.Id == id))
-        {
-            throw new NotFoundException($"the database '{admin.Path}' has no checkpoint {id}");
-        }
+        await CliContext.RequireCheckpointAsync(admin, checkpoint, ct).ConfigureAwait(false);
 
         var options = new DbReaderOptions { CheckpointId = checkpoint, WalObjectStore = context.WalStore(parsed) };
         return await DbReader.OpenAsync(context.DbPath(parsed), context.Store(parsed), options, ct).ConfigureAwait(false);

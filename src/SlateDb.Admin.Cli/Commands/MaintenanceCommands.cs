@@ -14,11 +14,7 @@ internal static class MaintenanceCommands
         verify.SetAction(async (parsed, ct) =>
         {
             var admin = context.Admin(parsed);
-            await CliContext.RequireDatabaseAsync(admin, ct).ConfigureAwait(false);
-            if (parsed.GetValue(checkpoint) is { } id && !(await admin.ListCheckpointsAsync(cancellationToken: ct).ConfigureAwait(false)).Any(c => c.Id == id))
-            {
-                throw new NotFoundException($"the database '{admin.Path}' has no checkpoint {id}");
-            }
+            await CliContext.RequireCheckpointAsync(admin, parsed.GetValue(checkpoint), ct).ConfigureAwait(false);
 
             var progress = context.ShowProgress ? new Progress<VerifyProgress>(p => ProgressLine(context, p)) : null;
             var report = await admin.VerifyAsync(parsed.GetValue(checkpoint), progress, ct).ConfigureAwait(false);

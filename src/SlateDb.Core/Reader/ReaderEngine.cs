@@ -61,7 +61,7 @@ internal sealed class ReaderEngine
         _loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         _paths = manifestStore.Paths;
         _mainStore = (RetryingObjectStore)manifestStore.ObjectStore;
-        _separateWal = options.WalObjectStore is { } w && !string.Equals(w.Uri, store.Uri, StringComparison.Ordinal) ? Retrying(w, services) : null;
+        _separateWal = StoreRetries.SeparateWal(options.WalObjectStore, store, services.Time, services.Random);
         _manifestStore = manifestStore;
         _view = view;
         Services = services;
@@ -122,7 +122,7 @@ internal sealed class ReaderEngine
         var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("SlateDb.DbReader");
         var services = new EngineServices(path, settings, time, random, logger);
         var manifestStore = new ManifestStore(
-            Retrying(store, services), path, time, SequencedObjectStore<Manifest.Proto.ManifestData>.DefaultMaxUpdateAttempts, settings.ManifestUpdateTimeout);
+            StoreRetries.Retrying(store, time, random), path, time, SequencedObjectStore<Manifest.Proto.ManifestData>.DefaultMaxUpdateAttempts, settings.ManifestUpdateTimeout);
         var latest = await manifestStore.TryReadLatestAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new SlateDbException(
                 SlateDbErrorKind.Invalid,
@@ -247,9 +247,6 @@ internal sealed class ReaderEngine
             throw new CorruptionException(store.PathOf(entry.ManifestId), $"checkpoint {id} pins this manifest, but it is missing", e);
         }
     }
-
-    private static RetryingObjectStore Retrying(IObjectStore store, EngineServices services)
-        => store as RetryingObjectStore ?? new RetryingObjectStore(store, null, services.Time, (int)(services.Random.NextUInt64() & int.MaxValue));
 
     private async Task CloseCoreAsync()
     {

@@ -79,6 +79,26 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Create_clone_and_copy_make_databases_the_data_commands_read()
+    {
+        Assert.Equal(0, (await Run("put", "k", "v")).Code);
+
+        var clone = Json(await SlateDbTool.RunAsync("--store", Store, "--path", "clone", "create-clone", "--parent-path", "db", "--json"));
+        Assert.True(clone.GetProperty("manifestId").GetUInt64() > 0);
+        Assert.Equal("v", Json(await SlateDbTool.RunAsync("--store", Store, "--path", "clone", "get", "k", "--json")).GetProperty("value").GetString());
+
+        using var other = new TempDirectory("cli-copy");
+        var copy = Json(await Run("copy", "--to-store", "file://" + other.FullPath, "--to-path", "copied", "--json"));
+        Assert.False(copy.GetProperty("alreadyExisted").GetBoolean());
+        var read = Json(await SlateDbTool.RunAsync("--store", "file://" + other.FullPath, "--path", "copied", "scan", "--json"));
+        Assert.Equal("k", Assert.Single(read.EnumerateArray()).GetProperty("key").GetString());
+
+        var missing = await SlateDbTool.RunAsync("--store", Store, "--path", "clone2", "create-clone", "--parent-path", "no-such-db");
+        Assert.Equal(3, missing.Code);
+        Assert.Contains("no-such-db", missing.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bad_usage_fails_with_a_message_on_stderr_and_a_non_zero_code()
     {
         Assert.Equal(0, (await Run("put", "k", "v")).Code);
