@@ -28,7 +28,6 @@ namespace SlateDb.Compaction;
 internal sealed class CompactionExecutor
 {
     private const int MaxIdAttempts = 16;
-    private const long MinBytesPerSubcompaction = 4L * 1024 * 1024;
     private const int SamplesPerSst = 32;
 
     private readonly IObjectStore _store;
@@ -102,11 +101,11 @@ internal sealed class CompactionExecutor
 
     /// <summary>
     /// Up to <see cref="CompactorSettings.MaxSubcompactions"/> disjoint ranges covering every key, cut at index keys of
-    /// the inputs so that each range holds about the same input bytes (one range for small compactions).
+    /// the inputs so that each range holds about the same input bytes (one range for inputs below two target SSTs).
     /// </summary>
     internal List<KeyRange> SplitRanges(IReadOnlyList<SstReader> readers, long inputBytes)
     {
-        var count = (int)Math.Clamp(inputBytes / MinBytesPerSubcompaction, 1, _settings.MaxSubcompactions);
+        var count = (int)Math.Clamp(inputBytes / _settings.TargetSstSizeBytes, 1, _settings.MaxSubcompactions);
         if (count == 1)
         {
             return [KeyRange.All];
