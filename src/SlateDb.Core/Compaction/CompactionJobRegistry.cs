@@ -113,7 +113,7 @@ internal sealed class CompactionJobRegistry
         var known = Volatile.Read(ref _current);
         if (known is null && create)
         {
-            known = await _store.CreateOrReadLatestAsync(new CompactionsState(), cancellationToken).ConfigureAwait(false);
+            known = await _store.CreateOrReadLatestAsync(new CompactionsState { CompactorEpoch = Epoch }, cancellationToken).ConfigureAwait(false);
         }
 
         var written = await _store.UpdateAsync(

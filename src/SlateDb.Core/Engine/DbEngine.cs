@@ -434,6 +434,7 @@ internal sealed class DbEngine
         }
 
         var started = Services.Time.GetTimestamp();
+        Services.Metrics.L0StallStarted();
         Log.L0Full(Services.Logger, Services.DbPath, State.Current.L0.Length, limit);
         while (true)
         {
@@ -447,7 +448,7 @@ internal sealed class DbEngine
             await changed.ConfigureAwait(false);
         }
 
-        Services.Metrics.L0Stalled((long)Services.Time.GetElapsedTime(started).TotalMilliseconds);
+        Services.Metrics.L0StallEnded((long)Services.Time.GetElapsedTime(started).TotalMilliseconds);
     }
 
     // A fenced compactor (a newer one runs elsewhere) stops quietly; the database goes on (the other one compacts).

@@ -64,11 +64,9 @@ internal sealed class DbMetrics
         CompactionBytesWrittenCounter.Add(bytesWritten, _tag);
     }
 
-    public void L0Stalled(long milliseconds)
-    {
-        L0StallsCounter.Add(1, _tag);
-        L0StallTimeCounter.Add(milliseconds, _tag);
-    }
+    public void L0StallStarted() => L0StallsCounter.Add(1, _tag);
+
+    public void L0StallEnded(long milliseconds) => L0StallTimeCounter.Add(milliseconds, _tag);
 
     public void BackpressureWait() => BackpressureCounter.Add(1, _tag);
 
