@@ -14,6 +14,9 @@ internal sealed class BenchOptions
           durable      concurrent writers, each put awaits durability
           readrandom   random gets after a fill and a memtable flush (data in the block cache)
           scan         one full scan after a fill and a memtable flush
+          compaction   a long write-heavy fillrandom (default 20 M keys, batches of 100) with compaction on, then
+                       readrandom and a full scan after compaction, for SlateDb and RocksDB in one run:
+                       ingest over time, write amplification, L0 count, memory (see --engines)
           all          each of the above once with defaults (fillrandom with batch 1 and 100,
                        durable with 1, 64 and 1000 writers), then a summary table
 
@@ -27,6 +30,10 @@ internal sealed class BenchOptions
           --value-size N        value bytes (default 100)
           --store S             memory | file:<dir> (default: local files in a new temp folder, deleted afterwards)
           --seed N              seed for keys and values (default 1)
+          --engines E           compaction: slatedb,rocksdb (default), or one of them
+          --block-cache N       compaction: block cache bytes for both engines (default 536870912)
+          --reads N             compaction: gets of readrandom after the fill (default 1000000)
+          --report-every T      compaction: progress line interval (default 10s)
           --warmup N            operations of an unmeasured run of the same workload on a scratch database
                                 first, so the JIT has optimized the hot paths (default: a fifth of --num;
                                 0 measures a cold start)
@@ -54,10 +61,19 @@ internal sealed class BenchOptions
 
     public long? Warmup { get; private set; }
 
+    public IReadOnlyList<string> Engines { get; private set; } = ["slatedb", "rocksdb"];
+
+    public long BlockCacheBytes { get; private set; } = 512L * 1024 * 1024;
+
+    public long Reads { get; private set; } = 1_000_000;
+
+    public TimeSpan ReportEvery { get; private set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The operations the workload runs: --num, or the workload's default.</summary>
     public long EffectiveNum => Num ?? Workload switch
     {
         "fillseq" or "fillrandom" => Batch >= 10 ? 1_000_000 : 300_000,
+        "compaction" => 20_000_000,
         "durable" => Math.Max(20, (Writers ?? 64) * 20L),
         "readrandom" => 300_000,
         _ => 1_000_000,
@@ -74,12 +90,17 @@ internal sealed class BenchOptions
             throw new ArgumentException("Name a workload first.");
         }
 
-        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "all"))
+        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "compaction" or "all"))
         {
             throw new ArgumentException($"Unknown workload '{args[0]}'.");
         }
 
         var options = new BenchOptions { Workload = args[0] };
+        if (options.Workload == "compaction")
+        {
+            options.Batch = 100;
+        }
+
         for (var i = 1; i < args.Length; i += 2)
         {
             var name = args[i];
@@ -100,6 +121,10 @@ internal sealed class BenchOptions
                 case "--value-size": options.ValueSize = PositiveInt(name, value); break;
                 case "--store": options.Store = value; break;
                 case "--seed": options.Seed = PositiveInt(name, value); break;
+                case "--engines": options.Engines = ParseEngines(value); break;
+                case "--block-cache": options.BlockCacheBytes = PositiveLong(name, value); break;
+                case "--reads": options.Reads = PositiveLong(name, value); break;
+                case "--report-every": options.ReportEvery = Duration(name, value); break;
                 case "--warmup": options.Warmup = value == "0" ? 0 : PositiveLong(name, value); break;
                 default: throw new ArgumentException($"Unknown option {name}.");
             }
@@ -126,6 +151,14 @@ internal sealed class BenchOptions
         copy.Seed = Seed + 1;
         copy.Warmup = 0;
         return copy;
+    }
+
+    private static string[] ParseEngines(string value)
+    {
+        var engines = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return engines.Length > 0 && engines.All(e => e is "slatedb" or "rocksdb")
+            ? engines
+            : throw new ArgumentException($"--engines takes slatedb, rocksdb or both (comma-separated), not '{value}'.");
     }
 
     private static long PositiveLong(string name, string value)

@@ -11,7 +11,7 @@ namespace SlateDb.Read;
 internal sealed class ScanIterator : IAsyncDisposable
 {
     // Scans read a few blocks per request and do not fill the block cache with data blocks point lookups may need.
-    private static readonly SstReadOptions ScanReadOptions = new() { CacheBlocks = false, ReadAheadBlocks = 8 };
+    private static readonly SstReadOptions ScanReadOptions = new() { CacheBlocks = false, ReadAheadBlocks = 64 };
 
     private readonly DbState _state;
     private readonly KeyRange _range;
