@@ -17,6 +17,10 @@ internal sealed class BenchOptions
           compaction   a long write-heavy fillrandom (default 20 M keys, batches of 100) with compaction on, then
                        readrandom and a full scan after compaction, for SlateDb and RocksDB in one run:
                        ingest over time, write amplification, L0 count, memory (see --engines)
+          clone        a database of >= 1 GiB on local files (64 KiB values unless --value-size), then a timed
+                       DbAdmin.CreateCloneAsync with its PUTs and bytes written (not part of all)
+          copy         the same database, then DbAdmin.CopyAsync to another local-file store timed side by
+                       side with cp -r of the same folder, and their ratio (not part of all)
           all          each of the above once with defaults (fillrandom with batch 1 and 100,
                        durable with 1, 64 and 1000 writers), then a summary table
 
@@ -76,6 +80,7 @@ internal sealed class BenchOptions
         "compaction" => 20_000_000,
         "durable" => Math.Max(20, (Writers ?? 64) * 20L),
         "readrandom" => 300_000,
+        "clone" or "copy" => (long)Math.Ceiling(1.05 * 1024 * 1024 * 1024 / ValueSize),
         _ => 1_000_000,
     };
 
@@ -90,7 +95,7 @@ internal sealed class BenchOptions
             throw new ArgumentException("Name a workload first.");
         }
 
-        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "compaction" or "all"))
+        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "compaction" or "clone" or "copy" or "all"))
         {
             throw new ArgumentException($"Unknown workload '{args[0]}'.");
         }
@@ -99,6 +104,11 @@ internal sealed class BenchOptions
         if (options.Workload == "compaction")
         {
             options.Batch = 100;
+        }
+
+        if (args[0] is "clone" or "copy")
+        {
+            options.ValueSize = 64 * 1024;
         }
 
         for (var i = 1; i < args.Length; i += 2)

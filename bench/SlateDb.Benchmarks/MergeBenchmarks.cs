@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using SlateDb.Core.Tests.Read;
 using SlateDb.Format;
 using SlateDb.Read;
 

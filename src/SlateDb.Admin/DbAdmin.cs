@@ -27,8 +27,8 @@ public sealed partial class DbAdmin
         Time = options?.TimeProvider ?? TimeProvider.System;
         Random = new DbRandom(unchecked((ulong)(options?.Seed ?? Time.GetUtcNow().UtcTicks)));
         Logger = options?.LoggerFactory?.CreateLogger("SlateDb.Admin") ?? NullLogger.Instance;
-        Store = Retrying(store);
-        SeparateWalStore = walStore is not null && !string.Equals(walStore.Uri, store.Uri, StringComparison.Ordinal) ? Retrying(walStore) : null;
+        Store = StoreRetries.Retrying(store, Time, Random);
+        SeparateWalStore = StoreRetries.SeparateWal(walStore, store, Time, Random);
         Manifests = new ManifestStore(Store, Paths.Root, Time);
     }
 
@@ -58,7 +58,4 @@ public sealed partial class DbAdmin
 
     /// <summary>The admin's logger.</summary>
     internal ILogger Logger { get; }
-
-    private RetryingObjectStore Retrying(IObjectStore store)
-        => store as RetryingObjectStore ?? new RetryingObjectStore(store, null, Time, (int)(Random.NextUInt64() & int.MaxValue));
 }

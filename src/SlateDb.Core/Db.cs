@@ -21,8 +21,13 @@ namespace SlateDb;
 public sealed class Db : IAsyncDisposable
 {
     private readonly DbEngine _engine;
+    private readonly long _maxWriteBytes;
 
-    internal Db(DbEngine engine) => _engine = engine;
+    internal Db(DbEngine engine)
+    {
+        _engine = engine;
+        _maxWriteBytes = Limits.MaxWriteBytesFor(engine.Services.Settings);
+    }
 
     internal DbEngine Engine => _engine;
 
@@ -38,13 +43,17 @@ public sealed class Db : IAsyncDisposable
     public static DbBuilder Builder(string path, IObjectStore store) => new(path, store);
 
     /// <summary>Sets <paramref name="key"/> to <paramref name="value"/>.</summary>
-    /// <exception cref="ArgumentException">The key is empty or longer than 65 535 bytes, or the value is larger than 64 MiB.</exception>
+    /// <exception cref="ArgumentException">
+    /// The key is empty or longer than 65 535 bytes, the value is larger than 64 MiB, or the write is larger than
+    /// <see cref="Settings.MaxUnflushedBytes"/>.
+    /// </exception>
     /// <returns>The write's handle; with <see cref="WriteOptions.AwaitDurable"/> (the default) once it is durable.</returns>
     public Task<WriteHandle> PutAsync(
         ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, WriteOptions? writeOptions = null, CancellationToken cancellationToken = default)
     {
-        Limits.ValidateKey(key.Span);
-        Limits.ValidateValue(value.Span);
+        Limits.ValidateKey(key.Span, nameof(key));
+        Limits.ValidateValue(value.Span, nameof(value));
+        Limits.ValidateWriteSize(Memtables.Memtable.EstimateEncodedSize(key.Length, value.Length, hasExpiry: false), _maxWriteBytes, nameof(value));
         return WriteOneAsync(RowKind.Put, key, value, writeOptions, cancellationToken);
     }
 
@@ -61,10 +70,11 @@ public sealed class Db : IAsyncDisposable
     }
 
     /// <summary>Deletes <paramref name="key"/> (writes a tombstone; deleting an absent key is not an error).</summary>
-    /// <exception cref="ArgumentException">The key is empty or longer than 65 535 bytes.</exception>
+    /// <exception cref="ArgumentException">The key is empty or longer than 65 535 bytes (or than <see cref="Settings.MaxUnflushedBytes"/>).</exception>
     public Task<WriteHandle> DeleteAsync(ReadOnlyMemory<byte> key, WriteOptions? writeOptions = null, CancellationToken cancellationToken = default)
     {
-        Limits.ValidateKey(key.Span);
+        Limits.ValidateKey(key.Span, nameof(key));
+        Limits.ValidateWriteSize(Memtables.Memtable.EstimateEncodedSize(key.Length, 0, hasExpiry: false), _maxWriteBytes, nameof(key));
         return WriteOneAsync(RowKind.Delete, key, ReadOnlyMemory<byte>.Empty, writeOptions, cancellationToken);
     }
 
@@ -78,14 +88,21 @@ public sealed class Db : IAsyncDisposable
 
     /// <summary>Applies every operation of <paramref name="batch"/> atomically, under one sequence number.</summary>
     /// <remarks>The batch must not change until the returned task completes; it may be reused afterwards.</remarks>
-    /// <exception cref="ArgumentException">The batch is empty.</exception>
+    /// <exception cref="ArgumentException">
+    /// The batch is empty, or its estimated encoded size (keys, values and about 30 bytes per operation) is larger than
+    /// <see cref="Settings.MaxUnflushedBytes"/>; nothing is written.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
     public Task<WriteHandle> WriteAsync(WriteBatch batch, WriteOptions? writeOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        ObjectDisposedException.ThrowIf(batch.IsDisposed, batch);
         if (batch.Count == 0)
         {
             throw new ArgumentException("The write batch is empty; add at least one put or delete.", nameof(batch));
         }
+
+        Limits.ValidateWriteSize(batch.EncodedBytes, _maxWriteBytes, nameof(batch));
 
         if (cancellationToken.IsCancellationRequested)
         {
@@ -110,9 +127,13 @@ public sealed class Db : IAsyncDisposable
     /// <summary>The value of <paramref name="key"/>, or null when it is absent or deleted. The array is the caller's.</summary>
     /// <exception cref="ArgumentException">The key is empty or longer than 65 535 bytes.</exception>
     /// <exception cref="DbClosedException">The database is closed.</exception>
+    /// <exception cref="SlateDbException">
+    /// The object store failed (<see cref="SlateDbErrorKind.Unavailable"/>, or <see cref="SlateDbErrorKind.Data"/> for a
+    /// missing object; the store's exception is the inner exception), or an SST failed verification (<see cref="CorruptionException"/>).
+    /// </exception>
     public ValueTask<byte[]?> GetAsync(ReadOnlyMemory<byte> key, ReadOptions? readOptions = null, CancellationToken cancellationToken = default)
     {
-        Limits.ValidateKey(key.Span);
+        Limits.ValidateKey(key.Span, nameof(key));
         if (!_engine.Lifecycle.IsOpen)
         {
             return ValueTask.FromException<byte[]?>(_engine.Lifecycle.ReadError());
@@ -126,7 +147,27 @@ public sealed class Db : IAsyncDisposable
             return new ValueTask<byte[]?>(PointLookup.ValueOf(row));
         }
 
-        return PointLookup.GetFromTablesAsync(state, _engine.Tables, key, bound, cancellationToken);
+        try
+        {
+            var found = PointLookup.GetFromTablesAsync(state, _engine.Tables, key, bound, cancellationToken);
+            return found.IsCompletedSuccessfully ? found : MapStoreErrorsAsync(found, DbPath);
+        }
+        catch (ObjectStoreException e)
+        {
+            return ValueTask.FromException<byte[]?>(StoreErrors.ToDbError(DbPath, "a get", e));
+        }
+
+        static async ValueTask<byte[]?> MapStoreErrorsAsync(ValueTask<byte[]?> found, string dbPath)
+        {
+            try
+            {
+                return await found.ConfigureAwait(false);
+            }
+            catch (ObjectStoreException e)
+            {
+                throw StoreErrors.ToDbError(dbPath, "a get", e);
+            }
+        }
     }
 
     /// <summary>The value of the UTF-8 encoding of <paramref name="key"/>, or null.</summary>
@@ -147,7 +188,7 @@ public sealed class Db : IAsyncDisposable
         _engine.Lifecycle.ThrowIfNotReadable();
         _engine.Services.Metrics.Scan();
         var bound = Bound(readOptions);
-        return new DbIterator(new ScanIterator(_engine.State.Current, range, bound, _engine.Tables, _engine.Lifecycle, cancellationToken));
+        return new DbIterator(new ScanIterator(_engine.Pins.Pin(_engine.State), range, bound, _engine.Tables, _engine.Lifecycle, cancellationToken), DbPath);
     }
 
     /// <summary>
@@ -155,7 +196,8 @@ public sealed class Db : IAsyncDisposable
     /// also flushes the memtable to an L0 SST and publishes it in the manifest.
     /// </summary>
     /// <exception cref="FencedException">A newer writer owns the database.</exception>
-    /// <exception cref="DbClosedException">The database is closed.</exception>
+    /// <exception cref="DbClosedException">The database is closed, or closed because a background task failed (the message names it).</exception>
+    /// <exception cref="SlateDbException">The object store failed (<see cref="SlateDbErrorKind.Unavailable"/> or <see cref="SlateDbErrorKind.Data"/>).</exception>
     public Task FlushAsync(FlushType flushType = FlushType.Wal, CancellationToken cancellationToken = default)
     {
         try
@@ -166,7 +208,7 @@ public sealed class Db : IAsyncDisposable
                 FlushType.MemTable => _engine.FlushMemtableAsync(cancellationToken),
                 _ => throw new ArgumentOutOfRangeException(nameof(flushType), flushType, "Not a FlushType."),
             };
-            return flushed.WaitAsync(cancellationToken);
+            return flushed.IsCompletedSuccessfully ? flushed : MapStoreErrorsAsync(flushed.WaitAsync(cancellationToken), "a flush");
         }
         catch (SlateDbException e)
         {
@@ -192,7 +234,7 @@ public sealed class Db : IAsyncDisposable
     /// Flushes the memtable to L0, records the WAL position in the manifest and stops the background work. Later calls
     /// do nothing; every other call fails with <see cref="DbClosedException"/> afterwards.
     /// </summary>
-    public Task CloseAsync(CancellationToken cancellationToken = default) => _engine.CloseAsync(cancellationToken);
+    public Task CloseAsync(CancellationToken cancellationToken = default) => MapStoreErrorsAsync(_engine.CloseAsync(cancellationToken), "closing");
 
     /// <summary>
     /// Closes the database like <see cref="CloseAsync"/>, except that it does not throw again the failure that had already
@@ -203,10 +245,25 @@ public sealed class Db : IAsyncDisposable
     {
         try
         {
-            await _engine.CloseAsync(CancellationToken.None).ConfigureAwait(false);
+            await CloseAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (SlateDbException) when (_engine.FailedBeforeClose)
         {
+        }
+    }
+
+    private string DbPath => _engine.Services.DbPath;
+
+    // The one place a store failure met by a flush or close becomes a SlateDbException (reads map theirs inline).
+    private async Task MapStoreErrorsAsync(Task task, string doing)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (ObjectStoreException e)
+        {
+            throw StoreErrors.ToDbError(DbPath, doing, e);
         }
     }
 

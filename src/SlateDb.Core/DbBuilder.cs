@@ -70,13 +70,21 @@ public sealed class DbBuilder
     /// <exception cref="SlateDbException">The WAL store does not match the one recorded, or the database is an unfinished clone.</exception>
     /// <exception cref="CorruptionException">An object the database needs failed verification or is missing.</exception>
     /// <exception cref="FencedException">Another writer claimed the database while this one was opening.</exception>
+    /// <exception cref="SlateDbException">The object store failed (<see cref="SlateDbErrorKind.Unavailable"/> or <see cref="SlateDbErrorKind.Data"/>; the store's exception is inside).</exception>
     public async Task<Db> BuildAsync(CancellationToken cancellationToken = default)
     {
         var settings = _settings.Clone();
         settings.Validate();
         var seed = _seed ?? _time.GetUtcNow().UtcTicks;
         var options = new DbOpenOptions(_path, _store, _walStore, settings, _time, new DbRandom(unchecked((ulong)seed)), _loggerFactory);
-        var engine = await DbOpener.OpenAsync(options, cancellationToken).ConfigureAwait(false);
-        return new Db(engine);
+        try
+        {
+            var engine = await DbOpener.OpenAsync(options, cancellationToken).ConfigureAwait(false);
+            return new Db(engine);
+        }
+        catch (ObjectStoreException e)
+        {
+            throw StoreErrors.ToDbError(_path, "opening", e);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using SlateDb.ObjectStore;
 using SlateDb.Read;
 
 namespace SlateDb;
@@ -13,16 +14,34 @@ namespace SlateDb;
 public sealed class DbIterator : IAsyncEnumerable<KeyValue>, IAsyncDisposable
 {
     private readonly ScanIterator _scan;
+    private readonly string _dbPath;
 
-    internal DbIterator(ScanIterator scan) => _scan = scan;
+    internal DbIterator(ScanIterator scan, string dbPath)
+    {
+        _scan = scan;
+        _dbPath = dbPath;
+    }
 
     /// <summary>The next key and value, or null after the last one.</summary>
     /// <exception cref="DbClosedException">The database was closed.</exception>
-    public ValueTask<KeyValue?> NextAsync(CancellationToken cancellationToken = default) => _scan.NextAsync(cancellationToken);
+    /// <exception cref="SlateDbException">
+    /// The object store failed (<see cref="SlateDbErrorKind.Unavailable"/>, or <see cref="SlateDbErrorKind.Data"/> for a
+    /// missing object; the store's exception is the inner exception), or an SST failed verification.
+    /// </exception>
+    public ValueTask<KeyValue?> NextAsync(CancellationToken cancellationToken = default)
+    {
+        var next = _scan.NextAsync(cancellationToken);
+        return next.IsCompletedSuccessfully ? next : MapStoreErrorsAsync(next);
+    }
 
     /// <summary>Moves forward: the next key returned is the first one greater than or equal to <paramref name="key"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="key"/> is outside the range, or not after the last key returned.</exception>
-    public ValueTask SeekAsync(ReadOnlyMemory<byte> key, CancellationToken cancellationToken = default) => _scan.SeekAsync(key, cancellationToken);
+    /// <exception cref="SlateDbException">The object store failed, as for <see cref="NextAsync"/>.</exception>
+    public ValueTask SeekAsync(ReadOnlyMemory<byte> key, CancellationToken cancellationToken = default)
+    {
+        var seek = _scan.SeekAsync(key, cancellationToken);
+        return seek.IsCompletedSuccessfully ? seek : MapStoreErrorsAsync(seek);
+    }
 
     /// <summary>Enumerates the remaining keys and values; disposing the enumerator disposes this iterator.</summary>
     public async IAsyncEnumerator<KeyValue> GetAsyncEnumerator(CancellationToken cancellationToken = default)
@@ -42,4 +61,28 @@ public sealed class DbIterator : IAsyncEnumerable<KeyValue>, IAsyncDisposable
 
     /// <summary>Releases the SST iterators the scan holds.</summary>
     public ValueTask DisposeAsync() => _scan.DisposeAsync();
+
+    private async ValueTask<KeyValue?> MapStoreErrorsAsync(ValueTask<KeyValue?> next)
+    {
+        try
+        {
+            return await next.ConfigureAwait(false);
+        }
+        catch (ObjectStoreException e)
+        {
+            throw StoreErrors.ToDbError(_dbPath, "a scan", e);
+        }
+    }
+
+    private async ValueTask MapStoreErrorsAsync(ValueTask seek)
+    {
+        try
+        {
+            await seek.ConfigureAwait(false);
+        }
+        catch (ObjectStoreException e)
+        {
+            throw StoreErrors.ToDbError(_dbPath, "a scan's seek", e);
+        }
+    }
 }

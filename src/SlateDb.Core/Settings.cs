@@ -14,7 +14,12 @@ public sealed class Settings
     /// <summary>The memtable size at which it is frozen and written as an L0 SST. Default 64 MiB.</summary>
     public long L0SstSizeBytes { get; set; } = 64L * 1024 * 1024;
 
-    /// <summary>Writers wait while the bytes not yet in L0 (memtables and WAL buffers) reach this. Default 1 GiB.</summary>
+    /// <summary>
+    /// Writers wait while the bytes not yet in L0 (memtables and WAL buffers) reach this. Default 1 GiB. It also bounds
+    /// a single write: a put, delete or batch whose estimated encoded size (keys, values and about 30 bytes per
+    /// operation) is larger than this, or than 256 MiB whatever this is, is refused with an
+    /// <see cref="ArgumentException"/> naming the limit.
+    /// </summary>
     public long MaxUnflushedBytes { get; set; } = 1024L * 1024 * 1024;
 
     /// <summary>The target size of an SST data block. Default 4 096 bytes.</summary>
@@ -55,6 +60,13 @@ public sealed class Settings
     /// when a standalone <see cref="SlateDb.Compactor"/> runs elsewhere; in configuration, <c>"Compactor": "none"</c>.
     /// </summary>
     public CompactorSettings? Compactor { get; set; } = new();
+
+    /// <summary>
+    /// The garbage collector the open database runs on its own schedule; null disables it (run it elsewhere, for
+    /// example with <c>DbAdmin.RunGarbageCollectionAsync</c>). Default: every 10 minutes, deleting nothing younger than 5
+    /// minutes. Bound from the <c>Gc</c> subsection (<c>Gc:Interval</c>, <c>Gc:MinAge</c>).
+    /// </summary>
+    public GcSettings? Gc { get; set; } = new();
 
     /// <summary>Reads settings from a configuration section (for example <c>configuration.GetSection("SlateDb")</c>), validated.</summary>
     /// <param name="section">The section; properties it does not name keep their defaults.</param>
@@ -102,6 +114,7 @@ public sealed class Settings
         RequireRange(BlockCacheBytes, 0, long.MaxValue, nameof(BlockCacheBytes));
         RequireRange(L0MaxSsts, 1, 1_000_000, nameof(L0MaxSsts));
         Compactor?.Validate();
+        Gc?.Validate();
     }
 
     /// <summary>A copy that later changes to this instance do not affect.</summary>
@@ -109,6 +122,7 @@ public sealed class Settings
     {
         var copy = (Settings)MemberwiseClone();
         copy.Compactor = Compactor?.Clone();
+        copy.Gc = Gc?.Clone();
         return copy;
     }
 

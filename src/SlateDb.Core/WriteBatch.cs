@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using SlateDb.Format;
 using SlateDb.Infrastructure;
+using SlateDb.Memtables;
 
 namespace SlateDb;
 
@@ -14,7 +15,9 @@ namespace SlateDb;
 /// <remarks>
 /// Keys and values are copied into the batch, so callers may reuse their buffers as soon as a method returns. Each
 /// key and value is checked when it is added (an <see cref="ArgumentException"/> names the limit and the size seen).
-/// When a batch holds several operations on one key, the one added last wins. A batch is not thread-safe, must not be
+/// When a batch holds several operations on one key, the one added last wins. A batch's estimated encoded size (keys,
+/// values and about 30 bytes per operation) is limited to 256 MiB, and <see cref="Db.WriteAsync"/> also refuses a batch
+/// larger than <see cref="Settings.MaxUnflushedBytes"/>: split larger changes into several batches. A batch is not thread-safe, must not be
 /// changed or disposed while a write of it is in progress, and may be written again or reused after <see cref="Clear"/>.
 /// <see cref="Dispose"/> returns its buffers to a pool.
 /// </remarks>
@@ -29,20 +32,29 @@ public sealed class WriteBatch : IDisposable
     private int _entryCount;
     private int _liveCount;
     private long _liveBytes;
+    private long _encodedBytes;
     private int[] _table = [];   // open addressing: entry index + 1, 0 = empty; built once a second entry arrives
     private bool _disposed;
 
     /// <summary>The number of operations the batch will apply (one per distinct key).</summary>
     public int Count => _liveCount;
 
+    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
+    internal bool IsDisposed => _disposed;
+
+    /// <summary>The estimated encoded size of the live operations (what the write copies into the WAL and the memtable).</summary>
+    internal long EncodedBytes => _encodedBytes;
+
     /// <summary>Adds a put of <paramref name="value"/> at <paramref name="key"/>, replacing any earlier operation on that key in this batch.</summary>
-    /// <exception cref="ArgumentException">The key is empty or longer than 65 535 bytes, or the value is larger than 64 MiB.</exception>
+    /// <exception cref="ArgumentException">
+    /// The key is empty or longer than 65 535 bytes, the value is larger than 64 MiB, or the batch would grow past 256 MiB encoded.
+    /// </exception>
     /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
     public WriteBatch Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        Limits.ValidateKey(key);
-        Limits.ValidateValue(value);
-        var offset = Reserve(key.Length + value.Length);
+        Limits.ValidateKey(key, nameof(key));
+        Limits.ValidateValue(value, nameof(value));
+        var offset = Reserve(key.Length, value.Length);
         key.CopyTo(_data.AsSpan(offset));
         value.CopyTo(_data.AsSpan(offset + key.Length));
         AddEntry(offset, key.Length, value.Length, RowKind.Put);
@@ -58,7 +70,7 @@ public sealed class WriteBatch : IDisposable
         var keyLength = Encoding.UTF8.GetByteCount(key);
         var valueLength = Encoding.UTF8.GetByteCount(value);
         ValidateLengths(keyLength, valueLength);
-        var offset = Reserve(keyLength + valueLength);
+        var offset = Reserve(keyLength, valueLength);
         Encoding.UTF8.GetBytes(key, _data.AsSpan(offset, keyLength));
         Encoding.UTF8.GetBytes(value, _data.AsSpan(offset + keyLength, valueLength));
         AddEntry(offset, keyLength, valueLength, RowKind.Put);
@@ -69,8 +81,8 @@ public sealed class WriteBatch : IDisposable
     /// <exception cref="ArgumentException">The key is empty or longer than 65 535 bytes.</exception>
     public WriteBatch Delete(ReadOnlySpan<byte> key)
     {
-        Limits.ValidateKey(key);
-        var offset = Reserve(key.Length);
+        Limits.ValidateKey(key, nameof(key));
+        var offset = Reserve(key.Length, 0);
         key.CopyTo(_data.AsSpan(offset));
         AddEntry(offset, key.Length, 0, RowKind.Delete);
         return this;
@@ -83,7 +95,7 @@ public sealed class WriteBatch : IDisposable
         ArgumentNullException.ThrowIfNull(key);
         var keyLength = Encoding.UTF8.GetByteCount(key);
         ValidateLengths(keyLength, 0);
-        var offset = Reserve(keyLength);
+        var offset = Reserve(keyLength, 0);
         Encoding.UTF8.GetBytes(key, _data.AsSpan(offset, keyLength));
         AddEntry(offset, keyLength, 0, RowKind.Delete);
         return this;
@@ -96,6 +108,7 @@ public sealed class WriteBatch : IDisposable
         _entryCount = 0;
         _liveCount = 0;
         _liveBytes = 0;
+        _encodedBytes = 0;
         Array.Clear(_table);
     }
 
@@ -112,6 +125,7 @@ public sealed class WriteBatch : IDisposable
         _table = [];
         _dataLength = _entryCount = _liveCount = 0;
         _liveBytes = 0;
+        _encodedBytes = 0;
         _disposed = true;
     }
 
@@ -158,16 +172,20 @@ public sealed class WriteBatch : IDisposable
     private static void ThrowValueTooLong(int length, string paramName)
         => throw new ArgumentException($"A value is {length} bytes; the limit is {Limits.MaxValueLength} bytes.", paramName);
 
-    private int Reserve(int bytes)
+    // Checks the batch limit before anything is copied, then makes room for `keyLength + valueLength` bytes.
+    private int Reserve(int keyLength, int valueLength)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        Limits.ValidateWriteSize(_encodedBytes + Memtable.EstimateEncodedSize(keyLength, valueLength, hasExpiry: false), Limits.MaxWriteBytes, valueLength > 0 ? "value" : "key");
+        var bytes = keyLength + valueLength;
         var needed = (long)_dataLength + bytes;
         if (needed > _data.Length)
         {
             if (needed > Array.MaxLength)
             {
-                throw new ArgumentException($"A batch holds at most {Array.MaxLength} bytes of keys and values; this operation would make it {needed}.");
+                throw new ArgumentException($"A batch holds at most {Array.MaxLength} bytes of keys and values, replaced ones included; this operation would make it {needed}.");
             }
+
 
             var size = (int)Math.Min(Array.MaxLength, Math.Max(needed, Math.Max(InitialDataBytes, (long)_data.Length * 2)));
             var grown = ArrayPool<byte>.Shared.Rent(size);
@@ -214,6 +232,7 @@ public sealed class WriteBatch : IDisposable
         _entryCount++;
         _liveCount++;
         _liveBytes += keyLength + valueLength;
+        _encodedBytes += Memtable.EstimateEncodedSize(keyLength, valueLength, hasExpiry: false);
     }
 
     // Marks an earlier live entry with the same key as replaced and frees its slot for the new entry.
@@ -229,6 +248,7 @@ public sealed class WriteBatch : IDisposable
                 other.Superseded = true;
                 _liveCount--;
                 _liveBytes -= other.KeyLength + other.ValueLength;
+                _encodedBytes -= Memtable.EstimateEncodedSize(other.KeyLength, other.ValueLength, hasExpiry: false);
                 return;
             }
         }

@@ -60,13 +60,13 @@ public sealed class DurabilityTests
         }
     }
 
-    // Non-empty WAL objects (zero-byte ones are fences).
+    // WAL objects holding writes (fences left out).
     private static async Task<int> CountWalObjectsAsync(InMemoryObjectStore store)
     {
         var count = 0;
         await foreach (var meta in store.ListAsync("db/wal/"))
         {
-            if (meta.Size > 0)
+            if (!WalObjects.IsFence(meta))
             {
                 count++;
             }

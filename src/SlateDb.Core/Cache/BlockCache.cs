@@ -10,23 +10,25 @@ namespace SlateDb.Cache;
 /// <remarks>
 /// <para>
 /// Design. Lookups go straight to a <see cref="ConcurrentDictionary{TKey, TValue}"/> and only set the entry's
-/// "referenced" bit: no lock, no allocation. Inserts and evictions take one lock and keep a FIFO ring of entries that
-/// acts as a CLOCK: eviction pops the oldest entry; if it was referenced since it last passed the hand, its bit is
-/// cleared and it goes to the back (a second chance), otherwise it leaves the dictionary. A block read once by a scan
-/// is therefore the first to go, while blocks that point lookups keep hitting stay.
+/// "referenced" bit: no lock, no allocation. Inserts, evictions and removals take one lock and keep the entries on a
+/// circular doubly-linked list that acts as a CLOCK: the hand points at the oldest entry; eviction looks at it and, if it
+/// was referenced since the hand last passed, clears the bit and moves the hand on (a second chance), otherwise unlinks
+/// it. A block read once by a scan is therefore the first to go, while blocks that point lookups keep hitting stay.
+/// Each entry is also on its SST's own list, so removing an SST touches only that SST's blocks.
 /// </para>
 /// <para>
 /// Invariants. (1) <see cref="SizeBytes"/> is the sum of <see cref="DataBlock.MemorySize"/> over the entries in the
-/// dictionary, maintained under the lock. (2) Every dictionary entry is in the ring once; the ring may also hold entries
-/// already removed by <see cref="Remove(string)"/>, which eviction skips. (3) After an insert returns, the size is at
-/// most the capacity. A block larger than the capacity is not cached.
+/// dictionary, maintained under the lock. (2) The clock list and the per-SST lists hold exactly the dictionary's
+/// entries: an entry leaves all three together, so no list grows with removed entries. (3) After an insert returns, the
+/// size is at most the capacity. A block larger than the capacity is not cached.
 /// </para>
 /// </remarks>
 internal sealed class BlockCache
 {
     private readonly ConcurrentDictionary<BlockKey, Entry> _entries = new();
-    private readonly Queue<Entry> _ring = new();
+    private readonly Dictionary<string, Entry> _bySst = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private Entry? _hand;
     private long _sizeBytes;
     private long _hits;
     private long _misses;
@@ -115,19 +117,21 @@ internal sealed class BlockCache
                 return _entries.TryGetValue(entry.Key, out var existing) ? existing : null;
             }
 
-            _ring.Enqueue(entry);
-            _sizeBytes += size;
-            while (_sizeBytes > CapacityBytes && _ring.TryDequeue(out var victim))
+            LinkBeforeHand(entry);
+            if (_bySst.TryGetValue(sstId, out var head))
             {
-                if (victim.Block is null)
-                {
-                    continue;
-                }
+                entry.SstNext = head;
+                head.SstPrev = entry;
+            }
 
+            _bySst[sstId] = entry;
+            _sizeBytes += size;
+            while (_sizeBytes > CapacityBytes && _hand is { } victim)
+            {
                 if (victim.Referenced != 0)
                 {
                     victim.Referenced = 0;
-                    _ring.Enqueue(victim);
+                    _hand = victim.Next;
                     continue;
                 }
 
@@ -143,24 +147,89 @@ internal sealed class BlockCache
     {
         lock (_lock)
         {
-            foreach (var (key, entry) in _entries)
+            while (_bySst.TryGetValue(sstId, out var head))
             {
-                if (string.Equals(key.SstId, sstId, StringComparison.Ordinal))
-                {
-                    Evict(entry);
-                }
+                Evict(head);
             }
         }
     }
 
-    // Under the lock.
+    /// <summary>How many entries the clock list holds (walks it; for tests).</summary>
+    internal int ClockLength()
+    {
+        lock (_lock)
+        {
+            var count = 0;
+            for (var e = _hand; e is not null && (count == 0 || !ReferenceEquals(e, _hand)); e = e.Next)
+            {
+                count++;
+            }
+
+            return count;
+        }
+    }
+
+    // Under the lock: the new entry becomes the newest, just behind the hand.
+    private void LinkBeforeHand(Entry entry)
+    {
+        if (_hand is null)
+        {
+            entry.Next = entry;
+            entry.Prev = entry;
+            _hand = entry;
+            return;
+        }
+
+        var newest = _hand.Prev!;
+        entry.Prev = newest;
+        entry.Next = _hand;
+        newest.Next = entry;
+        _hand.Prev = entry;
+    }
+
+    // Under the lock: the entry leaves the dictionary, the clock list and its SST's list together.
     private void Evict(Entry entry)
     {
-        if (_entries.TryRemove(new KeyValuePair<BlockKey, Entry>(entry.Key, entry)))
+        if (!_entries.TryRemove(new KeyValuePair<BlockKey, Entry>(entry.Key, entry)))
         {
-            _sizeBytes -= entry.Size;
-            entry.Block = null;
+            return;
         }
+
+        _sizeBytes -= entry.Size;
+        entry.Block = null;
+        if (ReferenceEquals(entry.Next, entry))
+        {
+            _hand = null;
+        }
+        else
+        {
+            entry.Prev!.Next = entry.Next;
+            entry.Next!.Prev = entry.Prev;
+            if (ReferenceEquals(_hand, entry))
+            {
+                _hand = entry.Next;
+            }
+        }
+
+        if (entry.SstPrev is { } previous)
+        {
+            previous.SstNext = entry.SstNext;
+        }
+        else if (entry.SstNext is { } next)
+        {
+            _bySst[entry.Key.SstId] = next;
+        }
+        else
+        {
+            _bySst.Remove(entry.Key.SstId);
+        }
+
+        if (entry.SstNext is { } following)
+        {
+            following.SstPrev = entry.SstPrev;
+        }
+
+        entry.Next = entry.Prev = entry.SstNext = entry.SstPrev = null;
     }
 
     internal readonly record struct BlockKey(string SstId, int BlockIndex);
@@ -173,6 +242,15 @@ internal sealed class BlockCache
         public long Size { get; } = size;
 
         public DataBlock? Block { get; set; } = block;
+
+        // The clock list and the SST's list; changed only under the cache's lock.
+        public Entry? Next { get; set; }
+
+        public Entry? Prev { get; set; }
+
+        public Entry? SstNext { get; set; }
+
+        public Entry? SstPrev { get; set; }
 
         // 1 when looked up since the clock hand last passed; written without synchronization (a lost update only
         // costs one second chance).

@@ -74,8 +74,8 @@ public sealed class Compactor : IAsyncDisposable
         format.Validate();
         var policy = format.Compactor ?? new CompactorSettings();
         var time = timeProvider ?? TimeProvider.System;
-        var random = DbRandom.FromEntropy();
-        var retrying = store as RetryingObjectStore ?? new RetryingObjectStore(store, null, time, (int)(random.NextUInt64() & int.MaxValue));
+        var random = new DbRandom(unchecked((ulong)time.GetUtcNow().UtcTicks) ^ (ulong)Environment.ProcessId);
+        var retrying = StoreRetries.Retrying(store, time, random);
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("SlateDb.Compactor");
         var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         var core = new CompactorCore(

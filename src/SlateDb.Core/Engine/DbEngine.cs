@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using SlateDb.Cache;
 using SlateDb.Checkpoints;
 using SlateDb.Compaction;
+using SlateDb.Gc;
 using SlateDb.Infrastructure;
 using SlateDb.Layout;
 using SlateDb.Manifest;
@@ -43,8 +44,9 @@ namespace SlateDb.Engine;
 //     L0MaxSsts SSTs (writers then wait through MaxUnflushedBytes); every applied manifest wakes it, and a failure
 //     faults it. Without a compactor here, the limit does not apply (nothing here could lift it).
 //
-// Background tasks: the WAL writer, the memtable flusher, the WAL flush timer (in WriteLoop), the manifest poller and
-// the compactor (when Settings.Compactor is set).
+// Background tasks: the WAL writer, the memtable flusher, the WAL flush timer (in WriteLoop), the manifest poller,
+// the compactor (unless Settings.Compactor is null) and the garbage collector's schedule (unless Settings.Gc is null;
+// its failures are logged, never fatal).
 
 /// <summary>One open database: the write loop, WAL writer, flusher, read state and manifest claim.</summary>
 [SuppressMessage("Reliability", "CA1001", Justification = "The token source has no timer and holds no unmanaged resources.")]
@@ -61,6 +63,7 @@ internal sealed class DbEngine
     private readonly TaskCompletionSource<Exception> _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly AsyncSignal _l0Changed = new();
     private Task _poller = Task.CompletedTask;
+    private Task _gc = Task.CompletedTask;
     private Task? _closeTask;
     private int _failing;
 
@@ -78,8 +81,8 @@ internal sealed class DbEngine
         State = new DbStateHolder(new DbState(
             new Memtables.Memtable(), [], ManifestViews.L0(current, paths), ManifestViews.SortedRuns(current, paths)));
         _backpressure = new Backpressure(settings.MaxUnflushedBytes);
-        _walWriter = new WalWriter(walStore, paths, services, w => _backpressure.WalStored(w.Bytes), e => Fail(e, _walWriter!.Name));
-        _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, e => Fail(e, _flusher!.Name), WaitForL0RoomAsync);
+        _walWriter = new WalWriter(walStore, paths, services, w => _backpressure.WalStored(w.Bytes), e => Fail(StoreErrors.BackgroundFailure(_walWriter!.Name, e)));
+        _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, e => Fail(StoreErrors.BackgroundFailure(_flusher!.Name, e)), WaitForL0RoomAsync);
         if (settings.Compactor is { } compaction)
         {
             Compactor = new CompactorCore(
@@ -93,7 +96,7 @@ internal sealed class DbEngine
 
         var walOptions = new Format.SstWriterOptions { BlockSize = settings.BlockSize, Compression = settings.Compression };
         WriteLoop = new WriteLoop(
-            services, Lifecycle, State, new WalBuffer(walOptions, services.Time), _walWriter, _flusher, _backpressure, e => Fail(e, "the write loop"),
+            services, Lifecycle, State, new WalBuffer(walOptions, services.Time), _walWriter, _flusher, _backpressure, Fail,
             current.LastL0Seq, current.L0ClockTick);
     }
 
@@ -111,6 +114,9 @@ internal sealed class DbEngine
     public CompactorCore? Compactor { get; }
 
     public IObjectStore WalStore { get; }
+
+    /// <summary>The snapshots open scans iterate; the collector of this process never deletes their SSTs.</summary>
+    public SnapshotPins Pins { get; } = new();
 
     /// <summary>The manifest this writer knows is current.</summary>
     public VersionedManifest Manifest => _manifest.Current;
@@ -143,8 +149,16 @@ internal sealed class DbEngine
         WriteLoop.FinishReplay(fenceId);
         _walWriter.Start(fenceId, WriteLoop.LastSeq);
         WriteLoop.StartTimer();
-        _poller = _manifest.PollAsync(Services.Time, Services.Settings.ManifestPollInterval, Services.DbPath, e => Fail(e, "the manifest poller"), _stop.Token);
+        _poller = _manifest.PollAsync(Services.Time, Services.Settings.ManifestPollInterval, Services.DbPath, e => Fail(StoreErrors.BackgroundFailure("the manifest poller", e)), _stop.Token);
+        if (Services.Settings.Gc is { } gc)
+        {
+            _gc = GcSchedule.RunAsync(CreateCollector(), gc, Services.Time, Services.DbPath, Services.Logger, _stop.Token);
+        }
     }
+
+    /// <summary>A collector for this database that goes through this writer's manifest and honours its open scans.</summary>
+    public GarbageCollector CreateCollector()
+        => new(_mainStore, WalStore, _manifest.Claim.Store, GcManifestAccess.ForKeeper(_manifest), Services.Time, Services.Logger, Pins);
 
     /// <summary>Completes at once, or when writers may proceed because flushes freed room under the limit.</summary>
     public ValueTask WaitForRoomAsync(CancellationToken cancellationToken)
@@ -204,9 +218,7 @@ internal sealed class DbEngine
     }
 
     /// <summary>Closes the database because of <paramref name="cause"/> (the first call wins).</summary>
-    /// <param name="cause">What went wrong.</param>
-    /// <param name="source">Which part failed ("the WAL writer"), named in the error later calls get.</param>
-    public void Fail(Exception cause, string? source = null)
+    public void Fail(Exception cause)
     {
         if (Interlocked.Exchange(ref _failing, 1) == 1)
         {
@@ -225,11 +237,7 @@ internal sealed class DbEngine
 
         var durableError = cause is FencedException or DbClosedException
             ? cause
-            : new DbClosedException(
-                source is null
-                    ? $"'{Services.DbPath}' closed after a failure: {cause.Message}"
-                    : $"'{Services.DbPath}' closed after a failure of {source}: {cause.Message}",
-                cause);
+            : new DbClosedException($"'{Services.DbPath}' closed after a failure: {cause.Message}", cause);
         WriteLoop.Fail(durableError);
         _walWriter.Fail(durableError);
         _flusher.Fail(durableError);
@@ -462,7 +470,7 @@ internal sealed class DbEngine
         }
 
         Log.CompactorFailed(Services.Logger, Services.DbPath, error);
-        Fail(error, "the compactor");
+        Fail(StoreErrors.BackgroundFailure("the compactor", error));
     }
 
     private Task StopCompactorAsync() => Compactor?.StopAsync() ?? Task.CompletedTask;
@@ -471,5 +479,6 @@ internal sealed class DbEngine
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await _poller.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _gc.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 }

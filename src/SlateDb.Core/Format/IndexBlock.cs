@@ -35,7 +35,7 @@ internal sealed class IndexBlock
             _commonLength = Key(0).CommonPrefixLength(Key(keyStarts.Length - 1));
             for (var i = 0; i < _prefixes.Length; i++)
             {
-                _prefixes[i] = PrefixAfter(Key(i), _commonLength);
+                _prefixes[i] = KeyCompare.KeyPrefix(Key(i)[_commonLength..]);
             }
         }
     }
@@ -74,7 +74,7 @@ internal sealed class IndexBlock
         }
 
         // Narrow by the 8-byte prefixes (one array), then decide among equal prefixes by the full keys.
-        var target = PrefixAfter(key, _commonLength);
+        var target = KeyCompare.KeyPrefix(key[_commonLength..]);
         var prefixes = _prefixes;
         int lo = 0, hi = prefixes.Length;
         while (lo < hi)
@@ -125,24 +125,6 @@ internal sealed class IndexBlock
         }
 
         return lo;
-    }
-
-    // Bytes [start, start + 8) of key as a big-endian number, zero-padded past the key's end.
-    private static ulong PrefixAfter(ReadOnlySpan<byte> key, int start)
-    {
-        var rest = key[start..];
-        if (rest.Length >= sizeof(ulong))
-        {
-            return BinaryPrimitives.ReadUInt64BigEndian(rest);
-        }
-
-        ulong prefix = 0;
-        for (var i = 0; i < rest.Length; i++)
-        {
-            prefix |= (ulong)rest[i] << (56 - (8 * i));
-        }
-
-        return prefix;
     }
 
     /// <summary>Decodes an index whose blocks must exactly fill <c>[0, dataEnd)</c>.</summary>

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using SlateDb.Infrastructure;
-using SlateDb.Read;
 using ZstdSharp;
 
 namespace SlateDb.Format;
@@ -241,13 +240,13 @@ internal sealed class SstWriter : IDisposable
         {
             SetKey(ref _firstKey, ref _firstKeyLength, key);
             SetKey(ref _lastKey, ref _lastKeyLength, key);
-            _firstKeyPrefix = _lastKeyPrefix = RowOrder.KeyPrefix(key);
+            _firstKeyPrefix = _lastKeyPrefix = KeyCompare.KeyPrefix(key);
         }
         else if (_options.Kind == SstKind.Wal)
         {
             // Most keys fall strictly between the first and last key within their first 8 bytes; only the others
             // need a full comparison.
-            var prefix = RowOrder.KeyPrefix(key);
+            var prefix = KeyCompare.KeyPrefix(key);
             if (prefix <= _firstKeyPrefix && key.SequenceCompareTo(_firstKey.AsSpan(0, _firstKeyLength)) < 0)
             {
                 SetKey(ref _firstKey, ref _firstKeyLength, key);

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Numerics;
-using System.Security.Cryptography;
 
 namespace SlateDb.Infrastructure;
 
@@ -10,7 +9,7 @@ namespace SlateDb.Infrastructure;
 /// call takes a short lock, so callers that share one instance still get a deterministic sequence when
 /// their calls are ordered, and <see cref="Fork"/> gives a component its own stream.
 /// </summary>
-/// <remarks>Not for secrets. Production code without a configured seed uses <see cref="FromEntropy"/>.</remarks>
+/// <remarks>Not for secrets. A database opened without a configured seed seeds it from the clock (<see cref="DbBuilder.WithSeed"/>).</remarks>
 internal sealed class DbRandom
 {
     private readonly Lock _lock = new();
@@ -32,14 +31,6 @@ internal sealed class DbRandom
 
     /// <summary>The seed this generator started from (log it so a run can be replayed).</summary>
     public ulong Seed { get; }
-
-    /// <summary>A generator seeded from the operating system's entropy source (for production use without a configured seed).</summary>
-    public static DbRandom FromEntropy()
-    {
-        Span<byte> seed = stackalloc byte[sizeof(ulong)];
-        RandomNumberGenerator.Fill(seed);
-        return new DbRandom(BinaryPrimitives.ReadUInt64LittleEndian(seed));
-    }
 
     /// <summary>A new generator seeded from this one: a deterministic, independent stream for one component.</summary>
     public DbRandom Fork() => new(NextUInt64());

@@ -73,4 +73,46 @@ internal static partial class Log
 
     [LoggerMessage(49, LogLevel.Debug, "'{Path}': refreshing the database's manifest after a compaction failed (the poller catches up)")]
     public static partial void CompactionRefreshFailed(ILogger logger, string path, Exception error);
+
+    [LoggerMessage(60, LogLevel.Information, "'{Path}': garbage collection {Verb} {Manifests} manifests, {WalSsts} WAL SSTs, {Ssts} compacted SSTs and {Checkpoints} expired checkpoints")]
+    public static partial void GcFinished(ILogger logger, string path, string verb, int manifests, int walSsts, int ssts, int checkpoints);
+
+    [LoggerMessage(61, LogLevel.Warning, "'{Path}': garbage collection failed; it runs again at the next interval")]
+    public static partial void GcFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(62, LogLevel.Information, "'{Path}': detached from '{Parent}': no manifest references its SSTs any more, so its checkpoint {CheckpointId} was deleted there and the reference dropped")]
+    public static partial void GcDetached(ILogger logger, string path, string parent, Guid checkpointId);
+
+    [LoggerMessage(63, LogLevel.Debug, "'{Path}': garbage collection deleted {ObjectPath}")]
+    public static partial void GcDeleted(ILogger logger, string path, string objectPath);
+
+    [LoggerMessage(64, LogLevel.Warning, "'{Path}': garbage collection could not detach from '{Parent}'; it tries again at the next run")]
+    public static partial void GcDetachFailed(ILogger logger, string path, string parent, Exception exception);
+
+    [LoggerMessage(90, LogLevel.Information, "Clone '{ClonePath}' of '{ParentPath}' started from checkpoint {CheckpointId} (parent manifest {ManifestId})")]
+    public static partial void CloneStarted(ILogger logger, string clonePath, string parentPath, Guid checkpointId, ulong manifestId);
+
+    [LoggerMessage(91, LogLevel.Information, "Clone '{ClonePath}' of '{ParentPath}' finished: {Copied} WAL objects copied, {Skipped} leading ids missing and skipped; replay after WAL id {ReplayAfter}, next WAL id {NextWal}")]
+    public static partial void CloneFinished(ILogger logger, string clonePath, string parentPath, int copied, int skipped, ulong replayAfter, ulong nextWal);
+
+    [LoggerMessage(92, LogLevel.Information, "Copy of '{SourcePath}' ({SourceUri}) to '{DestinationPath}' ({DestinationUri}) finished: {Ssts} SSTs ({SstsPresent} already there), {Wal} WAL objects, {Bytes} bytes written, manifest {ManifestId} from checkpoint {CheckpointId}")]
+    public static partial void CopyFinished(ILogger logger, string sourcePath, string sourceUri, string destinationPath, string destinationUri, int ssts, int sstsPresent, int wal, long bytes, ulong manifestId, Guid checkpointId);
+
+    [LoggerMessage(93, LogLevel.Warning, "Copy of '{SourcePath}': removing its short-lived checkpoint {CheckpointId} failed; it expires by itself")]
+    public static partial void CopyCheckpointNotRemoved(ILogger logger, string sourcePath, Guid checkpointId, Exception exception);
+
+    [LoggerMessage(80, LogLevel.Information, "'{Path}': detached checkpoint {CheckpointId} created, pinning manifest {ManifestId} (WAL ids below {NextWalId} covered)")]
+    public static partial void DetachedCheckpointCreated(ILogger logger, string path, Guid checkpointId, ulong manifestId, ulong nextWalId);
+
+    [LoggerMessage(81, LogLevel.Information, "'{Path}': checkpoint {CheckpointId} now expires at {ExpireTime} (none: never)")]
+    public static partial void CheckpointRefreshed(ILogger logger, string path, Guid checkpointId, DateTimeOffset? expireTime);
+
+    [LoggerMessage(82, LogLevel.Information, "'{Path}': checkpoint {CheckpointId} deleted (it existed: {Existed})")]
+    public static partial void CheckpointDeleted(ILogger logger, string path, Guid checkpointId, bool existed);
+
+    [LoggerMessage(83, LogLevel.Information, "'{Path}': verified manifest {ManifestId}: {Objects} objects, {Bytes} bytes read, {Problems} problems")]
+    public static partial void Verified(ILogger logger, string path, ulong manifestId, long objects, long bytes, int problems);
+
+    [LoggerMessage(84, LogLevel.Warning, "'{Path}': verification problem in '{ObjectPath}': {Problem}")]
+    public static partial void VerifyProblem(ILogger logger, string path, string objectPath, string problem);
 }

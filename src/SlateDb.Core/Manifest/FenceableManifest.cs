@@ -14,7 +14,7 @@
 //  4. Current only moves forward (by id).
 //
 // The manifest epoch is one of two fences: a zombie writer that never touches the manifest is stopped by
-// the zero-byte WAL fence the new writer creates (the database's open sequence, not this type).
+// the WAL fence object the new writer creates (the database's open sequence, not this type).
 using SlateDb.Manifest.Proto;
 
 namespace SlateDb.Manifest;

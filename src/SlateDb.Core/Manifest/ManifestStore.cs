@@ -127,6 +127,9 @@ internal sealed class ManifestStore
     /// <summary>The GC boundary for manifest ids (0 when there is none): every id at or below it may have been deleted.</summary>
     public Task<ulong> ReadGcBoundaryAsync(CancellationToken ct = default) => _versions.ReadGcBoundaryAsync(ct);
 
+    /// <summary>Raises the manifest GC boundary to at least <paramref name="id"/> (never lowers it); done before deleting manifests up to it.</summary>
+    public Task AdvanceGcBoundaryAsync(ulong id, CancellationToken ct = default) => _versions.AdvanceGcBoundaryAsync(id, ct);
+
     /// <inheritdoc />
     public override string ToString() => $"manifests of '{DbPath}' in {ObjectStore.Uri}";
 

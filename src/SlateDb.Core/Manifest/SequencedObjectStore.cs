@@ -11,9 +11,13 @@
 //     conflict, so no caller ever builds on a version that is not in the lineage of the latest.
 //
 // Outline of an update
-//   start from a known version (or read the latest: LIST prefix, highest parseable id, GET; re-LIST if the
-//   object vanished) → mutate a clone → create id + 1 → AlreadyExists or below the GC boundary: read the
-//   latest and mutate again, bounded by attempts and time.
+//   start from a known version (or read the latest) → mutate a clone → create id + 1 → AlreadyExists or below the
+//   GC boundary: read the latest and mutate again, bounded by attempts and time.
+//
+// Reading the latest: once a version is known (read or written here), GET id + 1, id + 2, ... (at most MaxProbes);
+// the first NotFound ends it, and the version before it is the latest (ids are dense, and the newest known version is
+// cached, so an idle poll is one GET). Only with nothing known, or MaxProbes hits in a row, does it LIST the prefix
+// (highest parseable id, GET; re-LIST if the object vanished): a LIST costs O(versions) and they accumulate until GC.
 //
 // The protocol and its durability argument: docs/rfcs/0001-manifest.md.
 using System.Globalization;
@@ -35,6 +39,9 @@ internal sealed class SequencedObjectStore<T>
 
     private const int MaxVanishedReads = 16;
 
+    /// <summary>How many ids past the newest known version a read of the latest tries before it lists.</summary>
+    public const int MaxProbes = 4;
+
     private readonly IObjectStore _store;
     private readonly string _prefix;
     private readonly string _extension;
@@ -42,6 +49,7 @@ internal sealed class SequencedObjectStore<T>
     private readonly string? _gcBoundaryPath;
     private readonly string _description;
     private readonly TimeProvider _time;
+    private Versioned<T>? _newestKnown;
 
     /// <summary>Creates the register.</summary>
     /// <param name="store">The store holding the versions.</param>
@@ -113,10 +121,19 @@ internal sealed class SequencedObjectStore<T>
         return latest;
     }
 
-    /// <summary>Reads the latest version, or null when there is none. A version deleted between LIST and GET is re-listed.</summary>
+    /// <summary>
+    /// Reads the latest version, or null when there is none: probes the ids after the newest version known here, and
+    /// lists only when none is known or the probes keep finding newer ones. A version deleted between LIST and GET is
+    /// re-listed. The value returned may be shared with other callers: do not mutate it.
+    /// </summary>
     /// <exception cref="CorruptionException">The latest version fails verification.</exception>
     public async Task<Versioned<T>?> TryReadLatestAsync(CancellationToken cancellationToken = default)
     {
+        if (Volatile.Read(ref _newestKnown) is { } known && await TryProbeAsync(known, cancellationToken).ConfigureAwait(false) is { } probed)
+        {
+            return probed;
+        }
+
         for (var attempt = 0; attempt < MaxVanishedReads; attempt++)
         {
             if (await TryGetLatestIdAsync(cancellationToken).ConfigureAwait(false) is not { } id)
@@ -139,6 +156,25 @@ internal sealed class SequencedObjectStore<T>
             $"The latest version of {_description} disappeared between listing and reading {MaxVanishedReads} times; is something deleting the latest version?");
     }
 
+    // GET known + 1, + 2, ...: the version before the first NotFound is the latest. Null when every probe found one.
+    private async Task<Versioned<T>?> TryProbeAsync(Versioned<T> known, CancellationToken cancellationToken)
+    {
+        var latest = known;
+        for (var probe = 0; probe < MaxProbes && latest.Id < ulong.MaxValue; probe++)
+        {
+            try
+            {
+                latest = await ReadAsync(latest.Id + 1, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectNotFoundException)
+            {
+                return latest;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Reads version <paramref name="id"/>.</summary>
     /// <exception cref="ObjectNotFoundException">The version does not exist (never written, or deleted by GC).</exception>
     /// <exception cref="CorruptionException">The object fails verification.</exception>
@@ -146,7 +182,19 @@ internal sealed class SequencedObjectStore<T>
     {
         var path = PathOf(id);
         var data = await _store.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
-        return new Versioned<T>(id, _codec.Decode(path, data.Bytes.Span));
+        return Remember(new Versioned<T>(id, _codec.Decode(path, data.Bytes.Span)));
+    }
+
+    // Keeps the newest version seen, the starting point of the next probe.
+    private Versioned<T> Remember(Versioned<T> version)
+    {
+        var known = Volatile.Read(ref _newestKnown);
+        while ((known is null || known.Id < version.Id) && Interlocked.CompareExchange(ref _newestKnown, version, known) != known)
+        {
+            known = Volatile.Read(ref _newestKnown);
+        }
+
+        return version;
     }
 
     /// <summary>Creates version 1 from <paramref name="initial"/> unless a version exists; returns the latest either way.</summary>
@@ -226,10 +274,46 @@ internal sealed class SequencedObjectStore<T>
 
     /// <summary>The GC boundary: every id at or below it may have been deleted. 0 when there is no boundary object.</summary>
     public async Task<ulong> ReadGcBoundaryAsync(CancellationToken cancellationToken = default)
+        => (await ReadGcBoundaryObjectAsync(cancellationToken).ConfigureAwait(false)).Boundary;
+
+    /// <summary>
+    /// Raises the GC boundary to at least <paramref name="id"/> before versions up to it are deleted (invariant 3):
+    /// a conditional write (create when absent, else If-Match on the etag read), retried after a race; never lowers it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The register keeps no boundary object.</exception>
+    /// <exception cref="SlateDbException">(<see cref="SlateDbErrorKind.Conflict"/>) other writers kept changing the boundary.</exception>
+    public async Task AdvanceGcBoundaryAsync(ulong id, CancellationToken cancellationToken = default)
+    {
+        var path = _gcBoundaryPath ?? throw new InvalidOperationException($"{_description} keeps no GC boundary object.");
+        for (var attempt = 0; attempt < MaxUpdateAttempts; attempt++)
+        {
+            var (current, etag) = await ReadGcBoundaryObjectAsync(cancellationToken).ConfigureAwait(false);
+            if (current >= id)
+            {
+                return;
+            }
+
+            var bytes = Encoding.ASCII.GetBytes(id.ToString(CultureInfo.InvariantCulture));
+            try
+            {
+                await _store.PutAsync(path, bytes, etag is null ? PutMode.Create : PutMode.Update(etag), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is ObjectAlreadyExistsException or PreconditionFailedException)
+            {
+                // Another collector moved it first: read it again.
+            }
+        }
+
+        throw new SlateDbException(
+            SlateDbErrorKind.Conflict, $"Raising the GC boundary of {_description} to {id} conflicted with other writers {MaxUpdateAttempts} times.");
+    }
+
+    private async Task<(ulong Boundary, string? ETag)> ReadGcBoundaryObjectAsync(CancellationToken cancellationToken)
     {
         if (_gcBoundaryPath is null)
         {
-            return 0;
+            return (0, null);
         }
 
         ObjectData data;
@@ -239,12 +323,12 @@ internal sealed class SequencedObjectStore<T>
         }
         catch (ObjectNotFoundException)
         {
-            return 0;
+            return (0, null);
         }
 
         var text = Encoding.ASCII.GetString(data.Bytes.Span).Trim();
         return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var boundary)
-            ? boundary
+            ? (boundary, data.Meta.ETag)
             : throw new CorruptionException(_gcBoundaryPath, $"a GC boundary holds one decimal id; found {data.Bytes.Length} bytes that are not one");
     }
 
@@ -264,13 +348,33 @@ internal sealed class SequencedObjectStore<T>
             return null;
         }
 
-        // A version at or below the boundary was deleted by GC before this create recreated it, so a newer
-        // latest exists that does not descend from this write: report a conflict (invariant 3).
-        if (id <= await ReadGcBoundaryAsync(cancellationToken).ConfigureAwait(false))
+        // The version landed. A version at or below the boundary was deleted by GC before this create recreated it,
+        // so a newer latest exists that does not descend from this write: report a conflict (invariant 3).
+        return await IsInLineageAsync(id, cancellationToken).ConfigureAwait(false) ? Remember(new Versioned<T>(id, value)) : null;
+    }
+
+    // Whether the version `id` this writer just created descends from the latest. The GC boundary decides; when it
+    // cannot be read, a listing whose highest id is `id` proves it too (an orphan always has a newer version above
+    // it, which GC never deletes). A check that cannot decide reports a conflict, never a failure: the caller
+    // re-reads the latest, which holds the landed write if it is in the lineage (invariant 3 and the rfc's
+    // idempotent mutations).
+    private async Task<bool> IsInLineageAsync(ulong id, CancellationToken cancellationToken)
+    {
+        try
         {
-            return null;
+            return id > await ReadGcBoundaryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException)
+        {
         }
 
-        return new Versioned<T>(id, value);
+        try
+        {
+            return await TryGetLatestIdAsync(cancellationToken).ConfigureAwait(false) == id;
+        }
+        catch (ObjectStoreException)
+        {
+            return false;
+        }
     }
 }

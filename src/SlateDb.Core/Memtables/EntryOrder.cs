@@ -126,7 +126,7 @@ internal readonly ref struct EntryProbe
     {
         Key = key;
         Seq = seq;
-        Prefix = Read.RowOrder.KeyPrefix(key);
+        Prefix = Format.KeyCompare.KeyPrefix(key);
         Prefix2 = RowRecord.SecondPrefix(key);
     }
 

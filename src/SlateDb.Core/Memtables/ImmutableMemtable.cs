@@ -18,7 +18,11 @@ internal sealed class ImmutableMemtable
     /// <summary>The frozen table.</summary>
     public Memtable Table { get; }
 
-    /// <summary>The last durably flushed WAL id when the table froze; becomes the replay watermark once it is in L0.</summary>
+    /// <summary>
+    /// The last WAL id sealed (assigned, not necessarily stored yet) when the table froze: every row of the table is in a
+    /// WAL object with an id up to it. The flusher publishes the table only once the WAL is durable through this id,
+    /// and it becomes the replay watermark once the table is in L0.
+    /// </summary>
     public ulong LastWalId { get; }
 
     /// <summary>The estimated encoded (SST) size of the rows.</summary>

@@ -24,7 +24,7 @@ namespace SlateDb.Memtables;
 /// referenced, so a <see cref="Row"/> handed out by <see cref="TryGet"/> or an iterator stays valid for the table's
 /// lifetime (longer than the <see cref="IRowIterator"/> contract promises).</para>
 /// <para><b>Size.</b> <see cref="SizeBytes"/> estimates the encoded size of the rows in an SST (see
-/// <see cref="EstimateEncodedSize"/>), which is what the writer compares with the L0 SST size to decide when to
+/// <see cref="EstimateEncodedSize(in Row)"/>), which is what the writer compares with the L0 SST size to decide when to
 /// freeze.</para>
 /// </remarks>
 internal sealed class Memtable
@@ -93,11 +93,14 @@ internal sealed class Memtable
     /// (shared, unshared, value), seq (8), flags (1), create time (8) and expiry time (8, only when set). Key prefix
     /// sharing and block trailers are ignored, so the estimate errs on the large side.
     /// </summary>
-    public static long EstimateEncodedSize(in Row row)
-        => row.Key.Length + row.Value.Length
-           + 1 + VarintLength((uint)row.Key.Length) + VarintLength((uint)row.Value.Length)
+    public static long EstimateEncodedSize(in Row row) => EstimateEncodedSize(row.Key.Length, row.Value.Length, row.HasExpiry);
+
+    /// <summary>As <see cref="EstimateEncodedSize(in Row)"/>, for a row with these key and value lengths.</summary>
+    public static long EstimateEncodedSize(int keyLength, int valueLength, bool hasExpiry)
+        => (long)keyLength + valueLength
+           + 1 + VarintLength((uint)keyLength) + VarintLength((uint)valueLength)
            + sizeof(ulong) + 1 + sizeof(long)
-           + (row.HasExpiry ? sizeof(long) : 0);
+           + (hasExpiry ? sizeof(long) : 0);
 
     /// <summary>Copies <paramref name="row"/> into the table as a commit of its own. Single writer only.</summary>
     /// <exception cref="ArgumentException">The key is empty or too long, or the value is too long.</exception>

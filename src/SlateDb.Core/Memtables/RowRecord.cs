@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using SlateDb.Format;
-using SlateDb.Read;
 
 namespace SlateDb.Memtables;
 
@@ -39,12 +38,12 @@ internal static class RowRecord
         record[20] = (byte)row.Kind;
         key.CopyTo(record[HeaderBytes..]);
         value.CopyTo(record[(HeaderBytes + key.Length)..]);
-        return new RunEntry(RowOrder.KeyPrefix(key), SecondPrefix(key), row.Seq, chunk, offset, key.Length);
+        return new RunEntry(KeyCompare.KeyPrefix(key), SecondPrefix(key), row.Seq, chunk, offset, key.Length);
     }
 
     /// <summary>Key bytes 8..16 of <paramref name="key"/>, big-endian, zero-padded.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong SecondPrefix(ReadOnlySpan<byte> key) => key.Length > sizeof(ulong) ? RowOrder.KeyPrefix(key[sizeof(ulong)..]) : 0;
+    public static ulong SecondPrefix(ReadOnlySpan<byte> key) => key.Length > sizeof(ulong) ? KeyCompare.KeyPrefix(key[sizeof(ulong)..]) : 0;
 
     /// <summary>The key of the row <paramref name="entry"/> points at.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

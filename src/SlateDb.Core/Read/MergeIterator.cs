@@ -281,7 +281,7 @@ internal sealed class MergeIterator : IRowIterator
     {
         ref var row = ref _rows[source];
         row = _sources[source].Current;
-        _prefixes[source] = RowOrder.KeyPrefix(row.Key.Span);
+        _prefixes[source] = KeyCompare.KeyPrefix(row.Key.Span);
     }
 
     private void RememberKey(ReadOnlySpan<byte> key, ulong prefix)

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using SlateDb.Format;
 
@@ -23,33 +22,4 @@ internal static class RowOrder
     /// <summary>Compares two rows by (key ascending, seq descending).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Compare(in Row a, in Row b) => Compare(a.Key.Span, a.Seq, b.Key.Span, b.Seq);
-
-    /// <summary>
-    /// The first 8 bytes of <paramref name="key"/> as a big-endian number, zero-padded. When the prefixes of two keys
-    /// differ, they order the keys as their bytes do (a shorter key pads with zeros, which sort first); when they are
-    /// equal, the keys must be compared in full.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong KeyPrefix(ReadOnlySpan<byte> key)
-    {
-        if (key.Length >= sizeof(ulong))
-        {
-            return BinaryPrimitives.ReadUInt64BigEndian(key);
-        }
-
-        return ShortKeyPrefix(key);
-    }
-
-    // Keys under 8 bytes: their bytes, big-endian, in the high end (kept out of KeyPrefix so that it inlines).
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static ulong ShortKeyPrefix(ReadOnlySpan<byte> key)
-    {
-        ulong prefix = 0;
-        for (var i = 0; i < key.Length; i++)
-        {
-            prefix |= (ulong)key[i] << (56 - (8 * i));
-        }
-
-        return prefix;
-    }
 }

@@ -1,18 +1,21 @@
 using SlateDb.Engine;
 using SlateDb.Format;
+using SlateDb.Gc;
 
 namespace SlateDb.Read;
 
 /// <summary>
 /// A scan over one snapshot of the database: the newest visible version of each key in the range, tombstones hidden,
 /// merged from every source (memtables, L0 SSTs that overlap the range, sorted runs). The sources are opened on the
-/// first move, so creating a scan costs nothing.
+/// first move, so creating a scan costs nothing. The snapshot stays pinned until the scan is disposed, so the collector
+/// of this process never deletes an SST under it (<see cref="SnapshotPins"/>).
 /// </summary>
 internal sealed class ScanIterator : IAsyncDisposable
 {
     // Scans read a few blocks per request and do not fill the block cache with data blocks point lookups may need.
     private static readonly SstReadOptions ScanReadOptions = new() { CacheBlocks = false, ReadAheadBlocks = 64 };
 
+    private readonly SnapshotPins.Lease _snapshot;
     private readonly DbState _state;
     private readonly KeyRange _range;
     private readonly ulong _bound;
@@ -24,16 +27,17 @@ internal sealed class ScanIterator : IAsyncDisposable
     private bool _exhausted;
     private bool _disposed;
 
-    /// <param name="state">The snapshot to scan.</param>
+    /// <param name="snapshot">The pinned snapshot to scan; released when the scan is disposed.</param>
     /// <param name="range">The keys to return.</param>
     /// <param name="bound">The visibility bound: rows with a larger seq are not seen.</param>
     /// <param name="tables">Opens SST readers.</param>
     /// <param name="lifecycle">Refuses reads once the database is closed.</param>
     /// <param name="scanToken">Cancels every call of this scan (each call may also pass its own token).</param>
-    public ScanIterator(DbState state, KeyRange range, ulong bound, TableCache tables, Lifecycle lifecycle, CancellationToken scanToken)
+    public ScanIterator(SnapshotPins.Lease snapshot, KeyRange range, ulong bound, TableCache tables, Lifecycle lifecycle, CancellationToken scanToken)
     {
         _scanToken = scanToken;
-        _state = state;
+        _snapshot = snapshot;
+        _state = snapshot.State;
         _range = range;
         _bound = bound;
         _tables = tables;
@@ -95,9 +99,16 @@ internal sealed class ScanIterator : IAsyncDisposable
         }
 
         _disposed = true;
-        if (_merge is not null)
+        try
         {
-            await _merge.DisposeAsync().ConfigureAwait(false);
+            if (_merge is not null)
+            {
+                await _merge.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _snapshot.Dispose();
         }
     }
 

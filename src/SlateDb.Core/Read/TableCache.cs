@@ -9,6 +9,11 @@ namespace SlateDb.Read;
 /// Opens each SST once (footer, index, filter and properties) and keeps the reader; every reader shares one block
 /// cache. A failed open is forgotten so the next read tries again.
 /// </summary>
+/// <remarks>
+/// Invariants: opens are single-flight per path (only the caller that adds the pending entry starts the open; the
+/// others await it), and a failed open leaves the cache and has its fault observed before it completes, so it is
+/// forgotten and raises no unobserved-task event even when every waiter gave up (cancelled) before it failed.
+/// </remarks>
 internal sealed class TableCache
 {
     private readonly ConcurrentDictionary<string, Task<SstReader>> _readers = new(StringComparer.Ordinal);
@@ -34,7 +39,7 @@ internal sealed class TableCache
             return new ValueTask<SstReader>(open);
         }
 
-        var task = _readers.GetOrAdd(table.Path, static (path, arg) => arg.Self.OpenAsync(path, arg.Size), (Self: this, table.Size));
+        var task = GetOrStartOpenAsync(table.Path, table.Size);
         if (!task.IsCompletedSuccessfully)
         {
             return AwaitAsync(table, task, cancellationToken);
@@ -61,21 +66,45 @@ internal sealed class TableCache
         }
     }
 
-    private Task<SstReader> OpenAsync(string path, long size)
-        => SstReader.OpenAsync(_store, path, size > 0 ? size : null, BlockCache, CancellationToken.None);
+    // The pending or open reader of `path`; starts the open when there is none (single-flight).
+    private Task<SstReader> GetOrStartOpenAsync(string path, long size)
+    {
+        while (true)
+        {
+            if (_readers.TryGetValue(path, out var existing))
+            {
+                return existing;
+            }
 
-    private async ValueTask<SstReader> AwaitAsync(TableView table, Task<SstReader> task, CancellationToken cancellationToken)
+            var opening = new TaskCompletionSource<SstReader>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_readers.TryAdd(path, opening.Task))
+            {
+                _ = OpenIntoAsync(path, size, opening);
+                return opening.Task;
+            }
+        }
+    }
+
+    // Never throws: the outcome goes to `opening`. A failure is removed from the cache first, so the next read retries.
+    private async Task OpenIntoAsync(string path, long size, TaskCompletionSource<SstReader> opening)
     {
         try
         {
-            var reader = await task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            table.Reader = reader;
-            return reader;
+            var reader = await SstReader.OpenAsync(_store, path, size > 0 ? size : null, BlockCache, CancellationToken.None).ConfigureAwait(false);
+            opening.SetResult(reader);
         }
-        catch (Exception) when (task.IsFaulted || task.IsCanceled)
+        catch (Exception e)
         {
-            _readers.TryRemove(new KeyValuePair<string, Task<SstReader>>(table.Path, task));
-            throw;
+            _readers.TryRemove(new KeyValuePair<string, Task<SstReader>>(path, opening.Task));
+            opening.SetException(e);
+            _ = opening.Task.Exception;   // observed here: waiters that were cancelled never will
         }
+    }
+
+    private static async ValueTask<SstReader> AwaitAsync(TableView table, Task<SstReader> task, CancellationToken cancellationToken)
+    {
+        var reader = await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        table.Reader = reader;
+        return reader;
     }
 }

@@ -15,17 +15,20 @@ namespace SlateDb.Wal;
 internal sealed record ReplayResult(long Rows, int Objects, string? DroppedTail);
 
 // Replay rebuilds the memtables from the WAL objects in (replay_after_wal_id, fence): rows with seq <= last_l0_seq
-// are already in L0 and are skipped; zero-byte objects are fences (no rows). Objects are fetched a few ahead.
+// are already in L0 and are skipped; valid fence objects hold no rows. Objects are fetched a few ahead.
 //
 // Invariants
 //  1. Every id in the range is accounted for: a missing id is a CorruptionException (the WAL was truncated) unless
-//     the manifest shows a newer writer, then FencedException.
+//     the manifest shows a newer writer, then FencedException. The only ids not read are a missing tail that WalRange
+//     accepted (TolerateCorruptTail, or a WAL store being adopted).
 //  2. Sequence numbers grow across objects; an object that goes backwards is corrupt.
 //  3. Memtables are frozen only between batches (a batch never spans objects, and rows of one seq stay together),
 //     stamped with the last object replayed completely, so replay_after_wal_id never passes an unreplayed row.
-//  4. Strict: any object that fails verification fails the open, naming it. TolerateCorruptTail: the first bad object
-//     is dropped only when no later object holds data (fences do not count), and nothing of it is applied (the whole
-//     object is verified before its rows are).
+//  4. An object is verified whole (every block checksum, every row decoded, its seqs) before any of its rows is
+//     applied, in both modes: a bad object contributes nothing, so a failed open leaves nothing of it in L0.
+//  5. An object is a fence only if WalFenceObject verifies it (and its epoch is older than this writer's); a zero-byte
+//     object is a bad object. Strict: any bad object fails the open, naming it. TolerateCorruptTail: the first bad
+//     object is dropped only when every later object in the range is a fence; anything else after it fails the open.
 
 /// <summary>Replays the WAL into the write loop's memtables on open.</summary>
 internal sealed class WalReplayer
@@ -56,14 +59,16 @@ internal sealed class WalReplayer
         _waitForRoom = waitForRoom;
     }
 
-    /// <summary>Replays ids in (<paramref name="replayAfter"/>, <paramref name="fenceId"/>).</summary>
-    /// <param name="replayAfter">The manifest's replay_after_wal_id.</param>
+    private bool Strict => _services.Settings.WalRecoveryMode == WalRecoveryMode.Strict;
+
+    /// <summary>Replays the ids of <paramref name="range"/> below <paramref name="fenceId"/>.</summary>
+    /// <param name="range">The checked range (its missing tail is skipped).</param>
     /// <param name="fenceId">This writer's fence.</param>
     /// <param name="lastL0Seq">Rows at or below this seq are already in L0.</param>
     /// <param name="listed">The WAL objects the open sequence listed (ids in the range and beyond).</param>
     /// <param name="cancellationToken">Cancels the replay.</param>
     public async Task<ReplayResult> ReplayAsync(
-        ulong replayAfter, ulong fenceId, ulong lastL0Seq, IReadOnlyList<WalObjectInfo> listed, CancellationToken cancellationToken)
+        WalRange range, ulong fenceId, ulong lastL0Seq, IReadOnlyList<WalObjectInfo> listed, CancellationToken cancellationToken)
     {
         var sizes = new Dictionary<ulong, long>(listed.Count);
         foreach (var info in listed)
@@ -71,65 +76,60 @@ internal sealed class WalReplayer
             sizes[info.Id] = info.Size;
         }
 
-        var pending = new Queue<(ulong Id, Task<ObjectData>? Fetch)>();
-        var nextToFetch = replayAfter + 1;
+        var pending = new Queue<Task<ObjectData>?>();
+        var nextToFetch = NextId(range, range.ReplayAfter);
         long rows = 0;
         var objects = 0;
-        var lastComplete = replayAfter;
+        var lastComplete = range.ReplayAfter;
+        (string Path, long Bytes, string Detail)? dropped = null;
         try
         {
-            for (var id = replayAfter + 1; id < fenceId; id++)
+            for (var id = nextToFetch; id < fenceId; id = NextId(range, id))
             {
                 while (nextToFetch < fenceId && pending.Count < Prefetch)
                 {
-                    pending.Enqueue((nextToFetch, StartFetchAsync(nextToFetch, sizes, cancellationToken)));
-                    nextToFetch++;
+                    pending.Enqueue(StartFetchAsync(nextToFetch, sizes, cancellationToken));
+                    nextToFetch = NextId(range, nextToFetch);
                 }
 
-                var (_, fetch) = pending.Dequeue();
+                var fetch = pending.Dequeue();
                 objects++;
+                var path = _paths.WalSstPath(id);
                 var data = fetch is null ? default : await GetAsync(id, fetch, fenceId, cancellationToken).ConfigureAwait(false);
-                if (data.IsEmpty)
+                var bad = await CheckAsync(data, path, cancellationToken).ConfigureAwait(false);
+                if (bad is not null)
                 {
-                    lastComplete = id;
+                    if (Strict)
+                    {
+                        throw new CorruptionException(
+                            path, $"{bad.Detail} (WAL replay, WalRecoveryMode.Strict; TolerateCorruptTail drops a corrupt last WAL object)", bad);
+                    }
+
+                    if (dropped is { } first)
+                    {
+                        throw new CorruptionException(first.Path, $"{first.Detail} (WAL replay: {WalRange.NotTheTail(path)})");
+                    }
+
+                    dropped = (path, data.Length, bad.Detail);
                     continue;
                 }
 
-                var path = _paths.WalSstPath(id);
-                SstReader reader;
-                try
+                if (data.Length == WalFenceObject.Length)
                 {
-                    reader = SstReader.Open(data, path);
-                    if (_services.Settings.WalRecoveryMode == WalRecoveryMode.TolerateCorruptTail)
+                    if (dropped is null)
                     {
-                        await VerifyAsync(reader).ConfigureAwait(false);
-                    }
-                }
-                catch (CorruptionException e)
-                {
-                    if (_services.Settings.WalRecoveryMode == WalRecoveryMode.Strict)
-                    {
-                        throw new CorruptionException(
-                            e.ObjectPath,
-                            $"{e.Detail} (WAL replay, WalRecoveryMode.Strict; TolerateCorruptTail drops a corrupt last WAL object)",
-                            e);
+                        lastComplete = id;
                     }
 
-                    if (LaterDataId(id, fenceId, sizes) is { } later)
-                    {
-                        throw new CorruptionException(
-                            e.ObjectPath,
-                            $"{e.Detail} (WAL replay: it is not the last WAL object, '{_paths.WalSstPath(later)}' holds later data, so " +
-                            "TolerateCorruptTail cannot drop it)",
-                            e);
-                    }
-
-                    Log.WalTailDropped(_services.Logger, _services.DbPath, path, data.Length, e.Detail);
-                    _services.Metrics.WalObjectDropped();
-                    return new ReplayResult(rows, objects, path);
+                    continue;
                 }
 
-                rows += await ApplyAsync(reader, path, lastL0Seq, lastComplete).ConfigureAwait(false);
+                if (dropped is { } before)
+                {
+                    throw new CorruptionException(before.Path, $"{before.Detail} (WAL replay: {WalRange.NotTheTail(path)})");
+                }
+
+                rows += await ApplyAsync(SstReader.Open(data, path), lastL0Seq, lastComplete).ConfigureAwait(false);
                 lastComplete = id;
                 _target.EndReplayedBatch(lastComplete);
                 await _waitForRoom(cancellationToken).ConfigureAwait(false);
@@ -138,13 +138,27 @@ internal sealed class WalReplayer
         finally
         {
             // Fetches started ahead of a failure are observed, never left to fault unobserved.
-            foreach (var (_, fetch) in pending)
+            foreach (var fetch in pending)
             {
                 _ = fetch?.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             }
         }
 
+        if (dropped is { } tail)
+        {
+            Log.WalTailDropped(_services.Logger, _services.DbPath, tail.Path, tail.Bytes, tail.Detail);
+            _services.Metrics.WalObjectDropped();
+            return new ReplayResult(rows, objects, tail.Path);
+        }
+
         return new ReplayResult(rows, objects, null);
+    }
+
+    // The id after `id` in the replay order: the missing tail the range accepted is skipped.
+    private static ulong NextId(WalRange range, ulong id)
+    {
+        var next = id + 1;
+        return next == range.MissingFrom ? range.FirstFenceId : next;
     }
 
     private Task<ObjectData>? StartFetchAsync(ulong id, Dictionary<ulong, long> sizes, CancellationToken cancellationToken)
@@ -168,32 +182,61 @@ internal sealed class WalReplayer
         }
     }
 
-    private static async Task VerifyAsync(SstReader reader)
+    // Verifies one whole object without applying it: null when it is a valid fence or WAL SST, else what failed.
+    private async Task<CorruptionException?> CheckAsync(ReadOnlyMemory<byte> data, string path, CancellationToken cancellationToken)
     {
+        try
+        {
+            if (data.IsEmpty)
+            {
+                throw new CorruptionException(path, WalRange.EmptyDetail);
+            }
+
+            if (data.Length == WalFenceObject.Length)
+            {
+                var epoch = WalFenceObject.Decode(data.Span, path);
+                if (epoch >= _manifest.WriterEpoch)
+                {
+                    await _manifest.RefreshAsync(cancellationToken).ConfigureAwait(false);
+                    throw new CorruptionException(path, $"a WAL fence of writer epoch {epoch}, not older than this writer's epoch {_manifest.WriterEpoch}");
+                }
+
+                return null;
+            }
+
+            await VerifyAsync(SstReader.Open(data, path), path).ConfigureAwait(false);
+            return null;
+        }
+        catch (CorruptionException e)
+        {
+            return e;
+        }
+    }
+
+    // Reads every row (every block checksum and decode) and checks that seqs never go backwards.
+    private async Task VerifyAsync(SstReader reader, string path)
+    {
+        var lastSeq = _lastSeq;
+        var first = true;
         var iterator = reader.CreateIterator(KeyRange.All, new SstReadOptions { CacheBlocks = false });
         await using (iterator.ConfigureAwait(false))
         {
             while (await iterator.MoveNextAsync().ConfigureAwait(false))
             {
+                var seq = iterator.Current.Seq;
+                if (seq < lastSeq || (first && seq == lastSeq && lastSeq != 0))
+                {
+                    throw new CorruptionException(path, $"sequence numbers go backwards: row seq {seq} after seq {lastSeq} (WAL replay)");
+                }
+
+                first = false;
+                lastSeq = seq;
             }
         }
     }
 
-    private static ulong? LaterDataId(ulong id, ulong fenceId, Dictionary<ulong, long> sizes)
-    {
-        for (var later = id + 1; later < fenceId; later++)
-        {
-            if (!sizes.TryGetValue(later, out var size) || size != 0)
-            {
-                return later;
-            }
-        }
-
-        return null;
-    }
-
-    // Applies the rows of one WAL object; returns how many were newer than L0.
-    private async Task<long> ApplyAsync(SstReader reader, string path, ulong lastL0Seq, ulong lastComplete)
+    // Applies the rows of one verified WAL object; returns how many were newer than L0.
+    private async Task<long> ApplyAsync(SstReader reader, ulong lastL0Seq, ulong lastComplete)
     {
         long applied = 0;
         var first = true;
@@ -203,11 +246,6 @@ internal sealed class WalReplayer
             while (await iterator.MoveNextAsync().ConfigureAwait(false))
             {
                 var row = iterator.Current;
-                if (row.Seq < _lastSeq || (first && row.Seq == _lastSeq && _lastSeq != 0))
-                {
-                    throw new CorruptionException(path, $"sequence numbers go backwards: row seq {row.Seq} after seq {_lastSeq} (WAL replay)");
-                }
-
                 if (!first && row.Seq != _lastSeq)
                 {
                     _target.EndReplayedBatch(lastComplete);   // between two batches of this object

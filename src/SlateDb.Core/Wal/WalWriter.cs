@@ -161,5 +161,5 @@ internal sealed class WalWriter : BackgroundWorker<SealedWal>
     private Exception DurabilityError(Exception cause)
         => cause is FencedException or DbClosedException
             ? cause
-            : new DbClosedException($"'{_services.DbPath}' failed before the write became durable: {cause.Message}", cause);
+            : new DbClosedException($"'{_services.DbPath}' closed before the write became durable: the WAL writer failed: {cause.Message}", cause);
 }

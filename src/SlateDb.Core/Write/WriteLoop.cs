@@ -86,18 +86,6 @@ internal sealed class WriteLoop : IDisposable
     /// <summary>The highest sequence number stored in the WAL or L0.</summary>
     public ulong DurableSeq => _walWriter.DurableSeq;
 
-    /// <summary>The highest WAL id assigned so far.</summary>
-    public ulong LastSealedWalId
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _lastSealedWalId;
-            }
-        }
-    }
-
     /// <summary>Whether writers must wait for flushes before writing.</summary>
     public bool IsOverLimit => _backpressure.IsOverLimit(Volatile.Read(ref _active).SizeBytes, _wal.Bytes);
 
@@ -288,18 +276,6 @@ internal sealed class WriteLoop : IDisposable
             lock (_gate)
             {
                 return _lastSeq;
-            }
-        }
-    }
-
-    /// <summary>The clock tick of the newest row.</summary>
-    public long LastTick
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _lastTick;
             }
         }
     }

@@ -79,6 +79,54 @@ public class BlockCacheTests
     }
 
     [Fact]
+    public void RemovedBlocksLeaveTheClockSoItDoesNotGrowWhileTheCacheHasRoom()
+    {
+        var cache = new BlockCache(1L << 30);
+        for (var sst = 0; sst < 500; sst++)
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                cache.Add($"s{sst}", i, Block(i));
+            }
+
+            cache.Add("kept", sst, Block(sst));
+            cache.Remove($"s{sst}");
+        }
+
+        Assert.Equal(500, cache.Count);
+        Assert.Equal(500, cache.ClockLength());
+        Assert.Equal(500 * Block(0).MemorySize, cache.SizeBytes);
+        cache.Remove("kept");
+        Assert.Equal((0, 0, 0L), (cache.Count, cache.ClockLength(), cache.SizeBytes));
+    }
+
+    [Fact]
+    public void EvictionAndRemovalInterleavedKeepTheListsConsistent()
+    {
+        var size = Block(0).MemorySize;
+        var cache = new BlockCache(size * 8);
+        var random = new Random(5);
+        for (var step = 0; step < 5000; step++)
+        {
+            var sst = $"s{random.Next(6)}";
+            if (random.Next(5) == 0)
+            {
+                cache.Remove(sst);
+                Assert.DoesNotContain(Enumerable.Range(0, 10), i => cache.Contains(sst, i));
+            }
+            else
+            {
+                cache.Add(sst, random.Next(10), Block(0));
+                cache.TryGet($"s{random.Next(6)}", random.Next(10), out _);
+            }
+
+            Assert.Equal(cache.Count, cache.ClockLength());
+            Assert.Equal(cache.Count * size, cache.SizeBytes);
+            Assert.InRange(cache.SizeBytes, 0, cache.CapacityBytes);
+        }
+    }
+
+    [Fact]
     public void RemoveDropsOneSst()
     {
         var cache = new BlockCache(1 << 20);

@@ -1,4 +1,5 @@
 using SlateDb.Compaction;
+using SlateDb.Core.Tests.Read;
 using SlateDb.Format;
 using SlateDb.Read;
 using Xunit;

@@ -23,9 +23,11 @@ public sealed class ManifestPollTests
         time.Advance(TimeSpan.FromSeconds(1));
         var cause = await db.Engine.Failed.WaitAsync(TimeSpan.FromSeconds(30));
 
-        var corruption = Assert.IsType<CorruptionException>(cause);
+        Assert.Contains("the manifest poller failed", cause.Message, StringComparison.Ordinal);
+        var corruption = Assert.IsType<CorruptionException>(cause.InnerException);
         Assert.Equal(bad, corruption.ObjectPath);
-        await Assert.ThrowsAsync<DbClosedException>(() => db.PutAsync(K(2), V(2), NoWait));
+        var write = await Assert.ThrowsAsync<DbClosedException>(() => db.PutAsync(K(2), V(2), NoWait));
+        Assert.Contains("manifest poller", write.Message, StringComparison.Ordinal);
         await db.DisposeAsync();
     }
 
@@ -47,6 +49,7 @@ public sealed class ManifestPollTests
 
         var error = Assert.IsType<SlateDbException>(cause);
         Assert.Equal(SlateDbErrorKind.Internal, error.Kind);
+        Assert.Contains("the manifest poller failed", error.Message, StringComparison.Ordinal);
         Assert.Contains("below the epoch", error.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<DbClosedException>(() => db.PutAsync(K(2), V(2), NoWait));
         await db.DisposeAsync();

@@ -1,6 +1,7 @@
 using SlateDb.Core.Tests.Manifest;
 using SlateDb.Manifest;
 using SlateDb.ObjectStore;
+using SlateDb.Wal;
 using Xunit;
 using static SlateDb.Core.Tests.Db.DbKit;
 
@@ -17,7 +18,7 @@ public sealed class OpenAndFenceTests
         var manifest = await LatestManifestAsync(store);
         Assert.Equal(1UL, manifest.Value.WriterEpoch);
         Assert.True(manifest.Value.Initialized);
-        Assert.Equal([(1UL, 0L)], await WalObjectsAsync(store));
+        Assert.Equal([(1UL, (long)WalFenceObject.Length)], await WalObjectsAsync(store));
 
         await db.PutAsync(K(1), V(1), NoWait);
         await db.FlushAsync();
@@ -39,7 +40,7 @@ public sealed class OpenAndFenceTests
         var second = await OpenAsync(store, seed: 2);   // fence at 4, replays 2 and 3
 
         Assert.Equal(2UL, (await LatestManifestAsync(store)).Value.WriterEpoch);
-        Assert.Equal((4UL, 0L), (await WalObjectsAsync(store))[^1]);
+        Assert.Equal((4UL, (long)WalFenceObject.Length), (await WalObjectsAsync(store))[^1]);
         Assert.Equal(V(1), await second.GetAsync(K(1)));
         Assert.Equal(V(2), await second.GetAsync(K(2)));
         await second.CloseAsync();
@@ -71,7 +72,7 @@ public sealed class OpenAndFenceTests
 
         Assert.True(raced);
         var wal = await WalObjectsAsync(store.Inner);
-        Assert.Equal((4UL, 0L), wal[^1]);
+        Assert.Equal((4UL, (long)WalFenceObject.Length), wal[^1]);
         Assert.Equal(V(2), await second.GetAsync(K(2)));
 
         // The first writer's next WAL object would land on the fence: it is fenced.

@@ -202,17 +202,7 @@ public class SstPointLookupTests
         rows = Sorted(rows.DistinctBy(r => (Convert.ToHexString(r.Key.Span), r.Seq)));
         foreach (var maximal in new[] { true, false })
         {
-            var builder = new BlockBuilder(1 << 16);
-            byte[]? previous = null;
-            foreach (var row in rows)
-            {
-                var common = previous is null ? 0 : row.Key.Span.CommonPrefixLength(previous);
-                var shared = maximal ? common : random.Next(0, common + 1);
-                Assert.True(builder.TryAdd(row.Key.Span, row.Value.Span, row, int.MaxValue, shared));
-                previous = row.Key.ToArray();
-            }
-
-            var block = new DataBlock(builder.Finish().ToArray(), "b.sst", 0);
+            var block = EncodeBlock(rows, maximal, random, "b.sst");
             for (var q = 0; q < 600; q++)
             {
                 var key = q % 3 == 0

@@ -55,6 +55,25 @@ internal static class SstTestKit
         return writer.Finish();
     }
 
+    /// <summary>
+    /// One data block of <paramref name="rows"/> (in order), each key sharing with its predecessor the longest common
+    /// prefix when <paramref name="maximal"/>, else a random shorter one: both are valid blocks.
+    /// </summary>
+    public static DataBlock EncodeBlock(IReadOnlyList<Row> rows, bool maximal, Random random, string objectPath)
+    {
+        var builder = new BlockBuilder(1 << 16);
+        byte[]? previous = null;
+        foreach (var row in rows)
+        {
+            var common = previous is null ? 0 : row.Key.Span.CommonPrefixLength(previous);
+            var shared = maximal ? common : random.Next(0, common + 1);
+            Assert.True(builder.TryAdd(row.Key.Span, row.Value.Span, row, int.MaxValue, shared));
+            previous = row.Key.ToArray();
+        }
+
+        return new DataBlock(builder.Finish().ToArray(), objectPath, 0);
+    }
+
     public static async Task<List<Row>> ReadAllAsync(IRowIterator iterator)
     {
         var rows = new List<Row>();

@@ -115,12 +115,6 @@ public class DbRandomTests
         Assert.Equal(Enumerable.Range(0, all.Count).Select(_ => sequential.NextUInt64()).Order(), all.Order());
     }
 
-    [Fact]
-    public void Entropy_seeded_generators_differ()
-    {
-        Assert.NotEqual(DbRandom.FromEntropy().Seed, DbRandom.FromEntropy().Seed);
-    }
-
     private static List<string> Draw(DbRandom random)
     {
         var bytes = new byte[7];

@@ -127,6 +127,37 @@ public class ManifestStoreTests
     }
 
     [Fact]
+    public async Task Reading_the_latest_probes_the_ids_after_the_newest_known_and_lists_only_past_the_probe_limit()
+    {
+        var first = await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
+        var other = new ManifestStore(_store, "db", _time);
+        _store.ResetCounts();
+
+        // Nothing new: one GET of the next id, no LIST.
+        Assert.Equal(1UL, (await _manifests.TryReadLatestAsync())!.Id);
+        Assert.Equal((0, 1), (_store.Lists, _store.Gets));
+
+        // Two versions written elsewhere: GET 2, GET 3, GET 4 (absent).
+        var v2 = await other.TryWriteNextAsync((await other.TryReadLatestAsync())!, Bump(first.Value.Clone()));
+        var v3 = await other.TryWriteNextAsync(v2!, Bump(v2!.Value.Clone()));
+        _store.ResetCounts();
+        var latest = await _manifests.TryReadLatestAsync();
+        Assert.Equal((3UL, v3!.Value.LastL0Seq), (latest!.Id, latest.Value.LastL0Seq));
+        Assert.Equal((0, 3), (_store.Lists, _store.Gets));
+
+        // More new versions than probes: it lists.
+        var current = v3;
+        for (var i = 0; i < SequencedObjectStore<ManifestData>.MaxProbes + 2; i++)
+        {
+            current = await other.TryWriteNextAsync(current!, Bump(current!.Value.Clone()));
+        }
+
+        _store.ResetCounts();
+        Assert.Equal(current!.Id, (await _manifests.TryReadLatestAsync())!.Id);
+        Assert.Equal(1, _store.Lists);
+    }
+
+    [Fact]
     public async Task A_latest_manifest_deleted_between_list_and_get_is_re_listed()
     {
         var first = await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
@@ -143,7 +174,8 @@ public class ManifestStoreTests
             }
         };
 
-        var latest = await _manifests.TryReadLatestAsync();
+        // A reader that knows no version yet lists.
+        var latest = await new ManifestStore(_store, "db", _time).TryReadLatestAsync();
 
         Assert.Equal(3UL, latest!.Id);
         Assert.Equal(2UL, latest.Value.LastL0Seq);
@@ -321,6 +353,36 @@ public class ManifestStoreTests
         Assert.Equal(6UL, updated.Id);
         Assert.Equal(5UL, updated.Value.LastL0Seq);
         Assert.Equal(6UL, (await _manifests.TryReadLatestAsync())!.Id);
+    }
+
+    [Fact]
+    public async Task A_write_that_landed_is_reported_landed_when_the_gc_boundary_cannot_be_read()
+    {
+        var first = await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
+        _store.BeforeGet = path => path.EndsWith("manifest.boundary", StringComparison.Ordinal)
+            ? throw new ObjectStoreException(path, _store.Uri, "injected outage", isTransient: true)
+            : Task.CompletedTask;
+
+        var written = await _manifests.TryWriteNextAsync(first, Bump(first.Value.Clone()));
+        var updated = await _manifests.UpdateAsync(written!, v => Bump(v.Value));
+
+        Assert.Equal(2UL, written!.Id);
+        Assert.Equal(3UL, updated.Id);
+        Assert.Equal(2UL, updated.Value.LastL0Seq);
+    }
+
+    [Fact]
+    public async Task A_landed_write_below_a_newer_version_is_a_conflict_when_the_gc_boundary_cannot_be_read()
+    {
+        var first = await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
+        await _store.Inner.PutAsync(_manifests.PathOf(5), ManifestCodec.Instance.Encode(Bump(first.Value.Clone())), PutMode.Create);
+        _store.BeforeGet = path => path.EndsWith("manifest.boundary", StringComparison.Ordinal)
+            ? throw new ObjectStoreException(path, _store.Uri, "injected outage", isTransient: true)
+            : Task.CompletedTask;
+
+        // Manifest 2 may be an orphan recreated under manifest 5: unconfirmed, so a conflict, never a failure.
+        Assert.Null(await _manifests.TryWriteNextAsync(first, Bump(first.Value.Clone())));
+        Assert.True(await _store.Inner.HeadAsync(_manifests.PathOf(2)) is not null, "the write landed");
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using SlateDb.Read;
 using Xunit;
 using static SlateDb.Core.Tests.Read.TestRows;
 

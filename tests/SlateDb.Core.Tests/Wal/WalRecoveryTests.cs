@@ -1,4 +1,5 @@
 using SlateDb.ObjectStore;
+using SlateDb.Wal;
 using Xunit;
 using static SlateDb.Core.Tests.Db.DbKit;
 
@@ -6,7 +7,7 @@ namespace SlateDb.Core.Tests.Wal;
 
 public sealed class WalRecoveryTests
 {
-    private static readonly Settings Tolerant = new()
+    internal static readonly Settings Tolerant = new()
     {
         WalRecoveryMode = WalRecoveryMode.TolerateCorruptTail,
         ManifestPollInterval = TimeSpan.FromHours(1),
@@ -96,7 +97,7 @@ public sealed class WalRecoveryTests
         }
 
         var wal = await WalObjectsAsync(store);
-        Assert.True(wal.Count(w => w.Size == 0) >= 4, string.Join(", ", wal));
+        Assert.True(wal.Count(w => w.Size == WalFenceObject.Length) >= 4, string.Join(", ", wal));
         await using var last = await OpenAsync(store, seed: 9);
         Assert.Equal(V(1), await last.GetAsync(K(1)));
         Assert.Equal(V(3), await last.GetAsync(K(3)));

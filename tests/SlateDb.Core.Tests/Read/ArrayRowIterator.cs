@@ -1,10 +1,11 @@
 using SlateDb.Format;
+using SlateDb.Read;
 
-namespace SlateDb.Read;
+namespace SlateDb.Core.Tests.Read;
 
 /// <summary>
 /// An <see cref="IRowIterator"/> over rows already in memory and already in (key ascending, seq descending) order:
-/// small sources (a write batch) and tests. Completes every call synchronously.
+/// test and benchmark sources. Completes every call synchronously.
 /// </summary>
 internal sealed class ArrayRowIterator : IRowIterator
 {

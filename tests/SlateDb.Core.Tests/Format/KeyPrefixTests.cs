@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
-using SlateDb.Read;
+using SlateDb.Format;
 using Xunit;
 
-namespace SlateDb.Core.Tests.Read;
+namespace SlateDb.Core.Tests.Format;
 
-public class RowOrderTests
+public class KeyPrefixTests
 {
     [Fact]
     public void Key_prefixes_are_the_first_eight_bytes_zero_padded_and_order_keys_that_differ_in_them()
@@ -17,17 +17,17 @@ public class RowOrderTests
             var b = RandomKey(random);
             padded.Clear();
             a.AsSpan(0, Math.Min(8, a.Length)).CopyTo(padded);
-            Assert.Equal(BinaryPrimitives.ReadUInt64BigEndian(padded), RowOrder.KeyPrefix(a));
+            Assert.Equal(BinaryPrimitives.ReadUInt64BigEndian(padded), KeyCompare.KeyPrefix(a));
 
-            var pa = RowOrder.KeyPrefix(a);
-            var pb = RowOrder.KeyPrefix(b);
+            var pa = KeyCompare.KeyPrefix(a);
+            var pb = KeyCompare.KeyPrefix(b);
             if (pa != pb)
             {
                 Assert.Equal(Math.Sign(a.AsSpan().SequenceCompareTo(b)), pa < pb ? -1 : 1);
             }
         }
 
-        Assert.Equal(0UL, RowOrder.KeyPrefix([]));
+        Assert.Equal(0UL, KeyCompare.KeyPrefix([]));
     }
 
     private static byte[] RandomKey(Random random)

@@ -1,6 +1,7 @@
+using SlateDb.Format;
 using SlateDb.Read;
 
-namespace SlateDb.Format;
+namespace SlateDb.Core.Tests.Format;
 
 /// <summary>An <see cref="IRowIterator"/> over the rows of a single decoded data block.</summary>
 internal sealed class BlockIterator : IRowIterator
