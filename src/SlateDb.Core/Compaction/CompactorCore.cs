@@ -18,7 +18,8 @@ namespace SlateDb.Compaction;
 //     leaves its outputs unreferenced and the manifest as it was (or fully published).
 //  3. Publication is a CAS update re-applied to the latest manifest (CompactionPublication), serialized with this
 //     compactor's other updates through its ManifestKeeper: writer and compactor changes merge without loss.
-//  4. Scheduling passes run one at a time (a BackgroundWorker fed by the poll timer, nudges and finished jobs; at most
+//  4. A pass snapshots the running jobs before it reads the manifest, so a job that finished in between is seen as
+//     published, never as free inputs. Scheduling passes run one at a time (a BackgroundWorker fed by the poll timer, nudges and finished jobs; at most
 //     one pass is queued); jobs run concurrently, up to MaxConcurrentCompactions, never sharing an input, and at most
 //     one takes L0 (SizeTieredPolicy).
 //  5. Failures a retry can fix (store outages, lost races, timeouts) fail the job, not the compactor: it is picked
@@ -43,6 +44,7 @@ internal sealed class CompactorCore : BackgroundWorker<CompactorCore.Pass>
     private readonly ManifestStore _manifestStore;
     private readonly CompactionExecutor _executor;
     private readonly Func<CancellationToken, Task>? _onPublished;
+    private readonly Func<VersionedManifest>? _latestKnown;
     private readonly Action<Exception> _onFailure;
     private readonly ConcurrentDictionary<Ulid, (CompactionSpec Spec, Task Task)> _running = new();
     private readonly CancellationTokenSource _stop = new();
@@ -63,6 +65,10 @@ internal sealed class CompactorCore : BackgroundWorker<CompactorCore.Pass>
     /// <param name="metrics">The database's instruments.</param>
     /// <param name="onPublished">Called after each publication (the Db in this process refreshes its view).</param>
     /// <param name="onFailure">Called once when the compactor stops on an error it cannot retry (FencedException when fenced).</param>
+    /// <param name="latestKnown">
+    /// In a Db's process: the manifest the database knows (it polls anyway). Passes then read no manifest of their own
+    /// and there is no poll timer (the Db nudges on each L0 publication). Null (standalone): poll and re-read.
+    /// </param>
     public CompactorCore(
         IObjectStore store,
         DbPaths paths,
@@ -73,9 +79,11 @@ internal sealed class CompactorCore : BackgroundWorker<CompactorCore.Pass>
         ILogger logger,
         DbMetrics metrics,
         Func<CancellationToken, Task>? onPublished,
-        Action<Exception> onFailure)
+        Action<Exception> onFailure,
+        Func<VersionedManifest>? latestKnown = null)
         : base("the compactor", paths.Root, onFailure)
     {
+        _latestKnown = latestKnown;
         _store = store;
         _paths = paths;
         _settings = settings;
@@ -111,10 +119,19 @@ internal sealed class CompactorCore : BackgroundWorker<CompactorCore.Pass>
         Log.CompactorClaimed(_logger, DbPath, claim.Epoch);
     }
 
-    /// <summary>Starts the loop and the poll timer (claiming lazily at the first pass when <see cref="ClaimAsync"/> was not called).</summary>
+    /// <summary>
+    /// Starts the loop and, standalone, the poll timer (claiming lazily at the first pass when <see cref="ClaimAsync"/>
+    /// was not called).
+    /// </summary>
     public new void Start()
     {
         base.Start();
+        if (_latestKnown is not null)
+        {
+            Nudge();
+            return;
+        }
+
         _poller = PeriodicLoop.RunAsync(
             _time,
             _settings.PollInterval,
@@ -190,8 +207,11 @@ internal sealed class CompactorCore : BackgroundWorker<CompactorCore.Pass>
                 await ClaimAsync(stop).ConfigureAwait(false);
             }
 
-            var current = await _manifest!.RefreshAsync(stop).ConfigureAwait(false);
+            // Running jobs first, the manifest second: a job leaves the set only after its publication landed, so
+            // every job missing from this snapshot is in the manifest read next (the other order could pick the
+            // inputs of a job that published in between again).
             var running = _running.Values.Select(r => r.Spec).ToList();
+            var current = await LatestAsync(stop).ConfigureAwait(false);
             foreach (var spec in SizeTieredPolicy.Pick(current.Value, _settings, running, _settings.MaxConcurrentCompactions - running.Count))
             {
                 StartJob(spec, current.Value);
@@ -208,6 +228,20 @@ internal sealed class CompactorCore : BackgroundWorker<CompactorCore.Pass>
         {
             _changed.Pulse();
         }
+    }
+
+    // In a Db's process: the newer of the Db's manifest and this compactor's own (its last publication), no request;
+    // either descends from every earlier publication of both. Standalone: a re-read.
+    private async Task<VersionedManifest> LatestAsync(CancellationToken cancellationToken)
+    {
+        if (_latestKnown is null)
+        {
+            return await _manifest!.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var db = _latestKnown();
+        var own = _manifest!.Current;
+        return db.Id >= own.Id ? db : own;
     }
 
     /// <inheritdoc />
@@ -236,6 +270,9 @@ internal sealed class CompactorCore : BackgroundWorker<CompactorCore.Pass>
             await jobs.AddAsync(id, spec, _time.GetUtcNow().ToUnixTimeMilliseconds(), stop).ConfigureAwait(false);
             recorded = true;
             var result = await _executor.RunAsync(spec, manifest, id, manifest.RecentSnapshotMinSeq, _random, stop).ConfigureAwait(false);
+            // The mutation refuses a version that lacks the inputs, so it must start from the latest, not from this
+            // compactor's last version (in a Db's process that is its claim or last publication).
+            await keeper.RefreshAsync(stop).ConfigureAwait(false);
             await keeper.UpdateAsync(m => CompactionPublication.Apply(m, spec, result.Outputs, DbPath), cancellationToken: stop).ConfigureAwait(false);
             _metrics.Compacted(result.BytesIn, result.BytesOut);
             Log.CompactionFinished(

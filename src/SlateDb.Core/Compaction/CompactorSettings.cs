@@ -9,8 +9,9 @@ namespace SlateDb;
 public sealed class CompactorSettings
 {
     /// <summary>
-    /// How often the compactor re-reads the manifest to look for work (a database in the same process also wakes it
-    /// whenever it adds an L0 SST). Default 1 s.
+    /// How often a standalone <see cref="Compactor"/> re-reads the manifest to look for work. Default 1 s. The
+    /// compactor inside a <see cref="Db"/> makes no reads of its own while idle: it works from the manifest the
+    /// database polls anyway and wakes whenever the database adds an L0 SST.
     /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

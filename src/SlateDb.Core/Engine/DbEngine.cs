@@ -87,7 +87,7 @@ internal sealed class DbEngine
         {
             Compactor = new CompactorCore(
                 mainStore, paths, settings, compaction, services.Time, services.Random.Fork(), services.Logger, services.Metrics,
-                ct => _manifest.RefreshAsync(ct), OnCompactorFailed);
+                ct => _manifest.RefreshAsync(ct), OnCompactorFailed, () => _manifest.Current);
         }
         else
         {
@@ -134,11 +134,18 @@ internal sealed class DbEngine
     public Task<Exception> Failed => _failed.Task;
 
     /// <summary>
-    /// Starts the flusher and the compactor (before replay, so replayed memtables can flush while replay goes on, and
-    /// a flush waiting for L0 room finds a compactor running).
+    /// Claims the compactor epoch (when this process runs a compactor), then starts the flusher and the compactor:
+    /// before replay, so replayed memtables can flush while replay goes on and a flush waiting for L0 room finds a
+    /// compactor running; and during the open, so the claim's manifest write is not left to happen at a random time.
     /// </summary>
-    public void StartFlusher()
+    public async Task StartFlusherAsync(CancellationToken cancellationToken)
     {
+        if (Compactor is not null)
+        {
+            await Compactor.ClaimAsync(cancellationToken).ConfigureAwait(false);
+            await _manifest.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         _flusher.Start();
         Compactor?.Start();
     }

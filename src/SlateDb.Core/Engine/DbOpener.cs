@@ -77,7 +77,7 @@ internal static class DbOpener
         var engine = new DbEngine(services, paths, mainStore, walStore, fenceable);
         try
         {
-            engine.StartFlusher();
+            await engine.StartFlusherAsync(cancellationToken).ConfigureAwait(false);
             var replayer = new WalReplayer(walStore, paths, services, fenceable, engine.WriteLoop, engine.WaitForRoomAsync);
             var replay = await replayer.ReplayAsync(range, fenceId, claimed.LastL0Seq, listed, cancellationToken).ConfigureAwait(false);
             engine.StartWriting(fenceId);
