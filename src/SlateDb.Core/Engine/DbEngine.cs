@@ -459,6 +459,12 @@ internal sealed class DbEngine
                 break;
             }
 
+            // Fail marks the engine failing before it faults the waiters; a wait that began after that would never end.
+            if (Volatile.Read(ref _failing) == 1)
+            {
+                throw Lifecycle.Cause ?? new DbClosedException($"'{Services.DbPath}' failed.");
+            }
+
             Compactor.Nudge();
             await changed.ConfigureAwait(false);
         }
