@@ -77,13 +77,15 @@ internal static class MaintenanceCommands
                 ["deletedWalSsts"] = result.DeletedWalSsts,
                 ["deletedSsts"] = result.DeletedSsts,
                 ["deletedCheckpoints"] = result.DeletedCheckpoints,
+                ["deletedCompactorStates"] = result.DeletedCompactorStates,
             };
             var table = Table.Fields(
                 ("dryRun", options.DryRun),
                 ("deletedManifests", result.DeletedManifests),
                 ("deletedWalSsts", result.DeletedWalSsts),
                 ("deletedSsts", result.DeletedSsts),
-                ("deletedCheckpoints", result.DeletedCheckpoints));
+                ("deletedCheckpoints", result.DeletedCheckpoints),
+                ("deletedCompactorStates", result.DeletedCompactorStates));
             await context.PrintAsync(parsed, json, table).ConfigureAwait(false);
             return ExitCodes.Ok;
         });

@@ -16,6 +16,8 @@ namespace SlateDb.Compaction;
 //     epoch above ours is FencedException, nothing written.
 //  3. A compactor's start writes its epoch and clears the jobs of older compactors (they are fenced from the manifest,
 //     so what they wrote can never be published).
+//  4. Garbage collection deletes versions below the latest (after MinAge) and raises gc/compactions.boundary first; a
+//     create at or below it recreated a collected version and counts as a conflict (SequencedObjectStore invariant 3).
 
 /// <summary>This compactor's view of the compactor state object: its epoch and its running jobs.</summary>
 internal sealed class CompactionJobRegistry
@@ -30,11 +32,18 @@ internal sealed class CompactionJobRegistry
     /// <param name="time">Bounds update retries.</param>
     public CompactionJobRegistry(IObjectStore store, DbPaths paths, ulong epoch, TimeProvider time)
     {
-        _store = new SequencedObjectStore<CompactionsState>(
-            store, paths.CompactionsPrefix, DbPaths.CompactionsExtension, CompactionsCodec.Instance, null, $"the compactor state of '{paths.Root}'", time);
+        _store = OpenStates(store, paths, time);
         _dbPath = paths.Root;
         Epoch = epoch;
     }
+
+    /// <summary>
+    /// The versions of the compactor state of the database at <paramref name="paths"/>, with their GC boundary
+    /// (<c>gc/compactions.boundary</c>): a write that recreates a collected version is a conflict, as for manifests.
+    /// </summary>
+    public static SequencedObjectStore<CompactionsState> OpenStates(IObjectStore store, DbPaths paths, TimeProvider time)
+        => new(store, paths.CompactionsPrefix, DbPaths.CompactionsExtension, CompactionsCodec.Instance, paths.CompactionsGcBoundaryPath,
+            $"the compactor state of '{paths.Root}'", time);
 
     /// <summary>The compactor epoch this registry writes.</summary>
     public ulong Epoch { get; }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SlateDb.Checkpoints;
+using SlateDb.Compaction;
 using SlateDb.Infrastructure;
 using SlateDb.Layout;
 using SlateDb.Manifest;
@@ -14,7 +15,8 @@ namespace SlateDb.Gc;
 // Outline
 //   now := the clock, sampled first → read the compactor state (before the manifest) → read the latest manifest and
 //   remove its expired checkpoints (one CAS update) → list the manifests; read every protected one → delete manifests
-//   (boundary first) → delete WAL SSTs → delete compacted SSTs → detach clone parents nothing references any more.
+//   (boundary first) → delete WAL SSTs → delete compacted SSTs → delete old compactor states (boundary first) → detach
+//   clone parents nothing references any more.
 //
 // Invariants
 //  1. Protected manifests: the latest L, every manifest a checkpoint of L pins, and every manifest that was the latest
@@ -32,7 +34,10 @@ namespace SlateDb.Gc;
 //     show recorded itself after that sample and mints its outputs after it: they are at or above the cutoff.
 //  5. Detach: an external database none of whose SSTs a protected manifest or a pinned snapshot references loses the
 //     final checkpoint this database holds in it first, then its entry here (a crash between leaves a harmless entry).
-//  6. A dry run writes and deletes nothing and reports what a real run at the same moment would delete.
+//  6. A compactor state version is deleted only when a newer one is listed and it is older than MinAge; the compactor
+//     state's GC boundary is raised to the largest such id (monotonic CAS) before the first delete, so a stalled compactor
+//     that recreates one sees a conflict. Only the latest version is ever read (its running jobs, invariant 4).
+//  7. A dry run writes and deletes nothing and reports what a real run at the same moment would delete.
 
 /// <summary>Deletes what no manifest, checkpoint, clone or open scan needs any more.</summary>
 internal sealed class GarbageCollector
@@ -107,6 +112,7 @@ internal sealed class GarbageCollector
         var referenced = ReferencedSsts(protectedManifests);
         var sstCutoffMs = Math.Min(cutoffTime.ToUnixTimeMilliseconds(), Math.Min(OldestJobMs(compactions), NewestL0Ms(latest.Value)));
         var deletedSsts = await CollectSstsAsync(referenced, pinned, sstCutoffMs, cutoffTime, options.DryRun, cancellationToken).ConfigureAwait(false);
+        var deletedStates = await CollectCompactorStatesAsync(cutoffTime, options.DryRun, cancellationToken).ConfigureAwait(false);
         if (!options.DryRun)
         {
             await DetachAsync(latest.Value, referenced, pinned, cancellationToken).ConfigureAwait(false);
@@ -118,16 +124,48 @@ internal sealed class GarbageCollector
             DeletedWalSsts = deletedWal,
             DeletedSsts = deletedSsts,
             DeletedCheckpoints = removedCheckpoints,
+            DeletedCompactorStates = deletedStates,
         };
-        Log.GcFinished(_logger, Paths.Root, options.DryRun ? "would delete" : "deleted", result.DeletedManifests, result.DeletedWalSsts, result.DeletedSsts, result.DeletedCheckpoints);
+        Log.GcFinished(
+            _logger, Paths.Root, options.DryRun ? "would delete" : "deleted", result.DeletedManifests, result.DeletedWalSsts, result.DeletedSsts,
+            result.DeletedCheckpoints, result.DeletedCompactorStates);
         return result;
     }
 
+    private SequencedObjectStore<CompactionsState> CompactorStates => CompactionJobRegistry.OpenStates(_store, Paths, _time);
+
     private async Task<CompactionsState?> ReadCompactorStateAsync(CancellationToken cancellationToken)
+        => (await CompactorStates.TryReadLatestAsync(cancellationToken).ConfigureAwait(false))?.Value;
+
+    // Every compactor state version below the newest listed one, once older than MinAge: nothing reads them (the
+    // collector and the compactor read only the latest), and the boundary turns a stalled compactor's recreation of
+    // one into a conflict.
+    private async Task<int> CollectCompactorStatesAsync(DateTimeOffset cutoffTime, bool dryRun, CancellationToken cancellationToken)
     {
-        var states = new SequencedObjectStore<CompactionsState>(
-            _store, Paths.CompactionsPrefix, DbPaths.CompactionsExtension, CompactionsCodec.Instance, null, $"the compactor state of '{Paths.Root}'", _time);
-        return (await states.TryReadLatestAsync(cancellationToken).ConfigureAwait(false))?.Value;
+        var states = CompactorStates;
+        var listed = new List<SequencedObjectInfo>();
+        await foreach (var info in states.ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            listed.Add(info);
+        }
+
+        var doomed = new List<string>();
+        ulong highest = 0;
+        for (var i = 0; i < listed.Count - 1; i++)
+        {
+            if (listed[i].Meta.LastModified < cutoffTime)
+            {
+                doomed.Add(listed[i].Meta.Path);
+                highest = listed[i].Id;
+            }
+        }
+
+        if (doomed.Count > 0 && !dryRun)
+        {
+            await states.AdvanceGcBoundaryAsync(highest, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await DeleteAsync(_store, doomed, dryRun, cancellationToken).ConfigureAwait(false);
     }
 
     // The latest manifest with its expired checkpoints gone: written (one CAS update) or, for a dry run, in memory only.

@@ -14,4 +14,7 @@ public sealed record GcResult
 
     /// <summary>Expired checkpoints removed from the manifest.</summary>
     public int DeletedCheckpoints { get; init; }
+
+    /// <summary>Compactor state objects deleted (every version but the latest, once older than the minimum age).</summary>
+    public int DeletedCompactorStates { get; init; }
 }

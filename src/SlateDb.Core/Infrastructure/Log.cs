@@ -74,8 +74,8 @@ internal static partial class Log
     [LoggerMessage(49, LogLevel.Debug, "'{Path}': refreshing the database's manifest after a compaction failed (the poller catches up)")]
     public static partial void CompactionRefreshFailed(ILogger logger, string path, Exception error);
 
-    [LoggerMessage(60, LogLevel.Information, "'{Path}': garbage collection {Verb} {Manifests} manifests, {WalSsts} WAL SSTs, {Ssts} compacted SSTs and {Checkpoints} expired checkpoints")]
-    public static partial void GcFinished(ILogger logger, string path, string verb, int manifests, int walSsts, int ssts, int checkpoints);
+    [LoggerMessage(60, LogLevel.Information, "'{Path}': garbage collection {Verb} {Manifests} manifests, {WalSsts} WAL SSTs, {Ssts} compacted SSTs, {Checkpoints} expired checkpoints and {CompactorStates} compactor states")]
+    public static partial void GcFinished(ILogger logger, string path, string verb, int manifests, int walSsts, int ssts, int checkpoints, int compactorStates);
 
     [LoggerMessage(61, LogLevel.Warning, "'{Path}': garbage collection failed; it runs again at the next interval")]
     public static partial void GcFailed(ILogger logger, string path, Exception exception);

@@ -37,6 +37,7 @@ internal sealed class DbPaths
         CompactedPrefix = dbPath + "/compacted/";
         CompactionsPrefix = dbPath + "/compactions/";
         ManifestGcBoundaryPath = dbPath + "/gc/manifest.boundary";
+        CompactionsGcBoundaryPath = dbPath + "/gc/compactions.boundary";
     }
 
     /// <summary>The database path.</summary>
@@ -56,6 +57,9 @@ internal sealed class DbPaths
 
     /// <summary>The GC boundary for manifest ids: one ASCII decimal id; every manifest at or below it may have been deleted.</summary>
     public string ManifestGcBoundaryPath { get; }
+
+    /// <summary>The GC boundary for compactor state ids: one ASCII decimal id; every state at or below it may have been deleted.</summary>
+    public string CompactionsGcBoundaryPath { get; }
 
     /// <summary>The path of manifest <paramref name="id"/>.</summary>
     public string ManifestPath(ulong id) => SequencedPath(ManifestPrefix, id, ManifestExtension);
