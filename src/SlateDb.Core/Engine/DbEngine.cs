@@ -77,7 +77,7 @@ internal sealed class DbEngine
         _manifest = new ManifestKeeper(manifest, v => ApplyManifest(v, null), services.Logger);
         Lifecycle = new Lifecycle(services.DbPath);
         var settings = services.Settings;
-        Tables = tables ?? new TableCache(mainStore, settings.BlockCacheBytes > 0 ? new BlockCache(settings.BlockCacheBytes) : null);
+        Tables = tables ?? new TableCache(mainStore, settings.BlockCacheBytes > 0 ? new BlockCache(settings.BlockCacheBytes) : null, settings.MetadataCacheBytes);
         var current = manifest.Current.Value;
         State = new DbStateHolder(new DbState(
             new Memtables.Memtable(), [], ManifestViews.L0(current, paths), ManifestViews.SortedRuns(current, paths)));

@@ -46,6 +46,14 @@ internal sealed class SstReader
     /// <summary>Whether the SST has a bloom filter.</summary>
     public bool HasFilter => _filter is not null;
 
+    /// <summary>
+    /// The bytes the reader keeps in memory for its lifetime: the decoded index, the filter, the block cache hints and the properties' keys
+    /// (what <see cref="TableCache"/> budgets). A store-backed reader holds exactly these (they are copied out of the
+    /// read that fetched them).
+    /// </summary>
+    public long MetadataBytes
+        => _index.MemorySize + (_filter?.SizeBytes ?? 0) + (_cache is null ? 0 : _index.Count * 8L) + Info.FirstKey.Length + Info.LastKey.Length + 256;
+
     /// <summary>The id under which the blocks of the SST at <paramref name="path"/> in <paramref name="store"/> are cached (see <see cref="BlockCache.Remove(string)"/>).</summary>
     public static string CacheIdOf(IObjectStore store, string path) => $"{store.Uri}|{path}";
 
@@ -299,15 +307,18 @@ internal sealed class SstReader
         IObjectStore? store, ReadOnlyMemory<byte> data, string path, long size, SstFooter footer, ReadOnlyMemory<byte> metadata, BlockCache? cache)
     {
         var start = footer.MetadataStart;
+
+        // A store-backed reader copies what it keeps, so the (up to 64 KiB) read it came from is not held for its lifetime.
         ReadOnlyMemory<byte> Stored(long offset, int length) => metadata.Slice((int)(offset - start), length);
+        ReadOnlyMemory<byte> Kept(ReadOnlyMemory<byte> payload) => store is null ? payload : payload.ToArray();
 
         var properties = BlockCompression.Read(Stored(footer.PropertiesOffset, footer.PropertiesLength), path, "properties");
         var info = SstProperties.Read(properties.Span, size, path);
-        var index = IndexBlock.Decode(BlockCompression.Read(Stored(footer.IndexOffset, footer.IndexLength), path, "index"), footer.DataEnd, info.Kind, path);
+        var index = IndexBlock.Decode(Kept(BlockCompression.Read(Stored(footer.IndexOffset, footer.IndexLength), path, "index")), footer.DataEnd, info.Kind, path);
         BloomFilter? filter = null;
         if (footer.FilterLength > 0)
         {
-            filter = BloomFilter.Decode(BlockCompression.Read(Stored(footer.FilterOffset, footer.FilterLength), path, "filter"), path);
+            filter = BloomFilter.Decode(Kept(BlockCompression.Read(Stored(footer.FilterOffset, footer.FilterLength), path, "filter")), path);
         }
 
         if ((info.RowCount == 0) != (index.Count == 0) || (filter is not null) != (info.BloomBitsPerKey > 0)

@@ -50,7 +50,7 @@ internal sealed class DbStateHolder
 /// <summary>One SST a read may consult: where it is and the key range the manifest records for it.</summary>
 internal sealed class TableView
 {
-    private Format.SstReader? _reader;
+    private TableCache.Entry? _cacheEntry;
 
     public TableView(string id, string path, ReadOnlyMemory<byte> firstKey, ReadOnlyMemory<byte> lastKey, long size)
     {
@@ -76,11 +76,14 @@ internal sealed class TableView
     /// <summary>The largest key in the SST.</summary>
     public ReadOnlyMemory<byte> LastKey { get; }
 
-    /// <summary>The open reader, once <see cref="TableCache"/> has opened it (saves the cache lookup on hot paths).</summary>
-    public Format.SstReader? Reader
+    /// <summary>
+    /// The <see cref="TableCache"/> entry of the open reader, once it has opened it (saves the cache lookup on hot paths).
+    /// An entry the cache evicted lets go of its reader, so this does not keep the SST's metadata in memory.
+    /// </summary>
+    public TableCache.Entry? CacheEntry
     {
-        get => Volatile.Read(ref _reader);
-        set => Volatile.Write(ref _reader, value);
+        get => Volatile.Read(ref _cacheEntry);
+        set => Volatile.Write(ref _cacheEntry, value);
     }
 
     /// <summary>Whether <paramref name="key"/> lies within the SST's key range.</summary>

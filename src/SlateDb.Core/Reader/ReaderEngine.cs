@@ -66,7 +66,8 @@ internal sealed class ReaderEngine
         _view = view;
         Services = services;
         Lifecycle = new Lifecycle(path);
-        Tables = new TableCache(_mainStore, services.Settings.BlockCacheBytes > 0 ? new BlockCache(services.Settings.BlockCacheBytes) : null);
+        Tables = new TableCache(
+            _mainStore, services.Settings.BlockCacheBytes > 0 ? new BlockCache(services.Settings.BlockCacheBytes) : null, services.Settings.MetadataCacheBytes);
         State = new DbStateHolder(new DbState(
             new Memtables.Memtable(), [], ManifestViews.L0(view.Value, _paths), ManifestViews.SortedRuns(view.Value, _paths)));
         _memtables = new ReaderMemtables(State, services.Settings.L0SstSizeBytes);

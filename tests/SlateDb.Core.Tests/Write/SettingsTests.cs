@@ -19,6 +19,7 @@ public sealed class SettingsTests
         Assert.Equal(TimeSpan.FromSeconds(300), s.ManifestUpdateTimeout);
         Assert.Equal(WalRecoveryMode.Strict, s.WalRecoveryMode);
         Assert.Equal(512L << 20, s.BlockCacheBytes);
+        Assert.Equal(64L << 20, s.MetadataCacheBytes);
         Assert.Equal(8, s.L0MaxSsts);
         s.Validate();
     }
@@ -32,6 +33,7 @@ public sealed class SettingsTests
             ["SlateDb:L0SstSizeBytes"] = "1048576",
             ["SlateDb:WalRecoveryMode"] = "TolerateCorruptTail",
             ["SlateDb:BloomBitsPerKey"] = "0",
+            ["SlateDb:MetadataCacheBytes"] = "4096",
         }).Build();
 
         var s = Settings.FromConfiguration(config.GetSection("SlateDb"));
@@ -41,6 +43,7 @@ public sealed class SettingsTests
         Assert.Equal(WalRecoveryMode.TolerateCorruptTail, s.WalRecoveryMode);
         Assert.Equal(0, s.BloomBitsPerKey);
         Assert.Equal(4096, s.BlockSize);
+        Assert.Equal(4096, s.MetadataCacheBytes);
     }
 
     [Fact]
@@ -61,6 +64,7 @@ public sealed class SettingsTests
         AssertInvalid(new Settings { ManifestPollInterval = TimeSpan.Zero }, "ManifestPollInterval", "00:00:00");
         AssertInvalid(new Settings { WalRecoveryMode = (WalRecoveryMode)7 }, "WalRecoveryMode", "7");
         AssertInvalid(new Settings { L0MaxSsts = 0 }, "L0MaxSsts", "0");
+        AssertInvalid(new Settings { MetadataCacheBytes = -1 }, "MetadataCacheBytes", "-1");
     }
 
     private static void AssertInvalid(Settings settings, string name, string value)
