@@ -37,7 +37,12 @@ namespace SlateDb.Gc;
 //  6. A compactor state version is deleted only when a newer one is listed and it is older than MinAge; the compactor
 //     state's GC boundary is raised to the largest such id (monotonic CAS) before the first delete, so a stalled compactor
 //     that recreates one sees a conflict. Only the latest version is ever read (its running jobs, invariant 4).
-//  7. A dry run writes and deletes nothing and reports what a real run at the same moment would delete.
+//  7. Settled: after a real run that deleted nothing and held nothing back (no candidate spared only by MinAge, the
+//     cutoff, a pin, the recently-latest rule or a failed detach), nothing becomes deletable until the latest manifest
+//     changes (garbage only appears through a new manifest; a compactor's unpublished outputs are only spared). While
+//     the latest id stays the one of that run, a run is one manifest read (expired checkpoints still removed) and
+//     lists nothing; any change makes it a full run again.
+//  8. A dry run writes and deletes nothing and reports what a real run at the same moment would delete.
 
 /// <summary>Deletes what no manifest, checkpoint, clone or open scan needs any more.</summary>
 internal sealed class GarbageCollector
@@ -52,6 +57,8 @@ internal sealed class GarbageCollector
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SnapshotPins? _pins;
+    private ulong? _settledAt;
+    private bool _heldBack;
 
     /// <param name="store">The main store (manifests, compacted SSTs, compactor state, and clone parents).</param>
     /// <param name="walStore">Where the WAL objects are (the main store unless the database has a separate one).</param>
@@ -74,6 +81,9 @@ internal sealed class GarbageCollector
 
     private DbPaths Paths => _manifests.Paths;
 
+    /// <summary>The id of the latest manifest the last run read (0 before the first run).</summary>
+    public ulong LastManifestId { get; private set; }
+
     /// <summary>Runs once.</summary>
     /// <exception cref="ArgumentOutOfRangeException">MinAge is negative.</exception>
     /// <exception cref="SlateDbException">A checkpointed manifest is missing (nothing was deleted), or a store or update error.</exception>
@@ -84,8 +94,26 @@ internal sealed class GarbageCollector
         var now = _time.GetUtcNow();
         var cutoffTime = options.MinAge > now - DateTimeOffset.UnixEpoch ? DateTimeOffset.UnixEpoch : now - options.MinAge;
 
+        var removedEarly = 0;
+        if (!options.DryRun && _settledAt is { } settled)
+        {
+            // Invariant 7: one manifest read while nothing changed.
+            var (quick, removed) = await RemoveExpiredCheckpointsAsync(now, dryRun: false, cancellationToken).ConfigureAwait(false);
+            LastManifestId = quick.Id;
+            if (removed == 0 && quick.Id == settled)
+            {
+                return new GcResult();
+            }
+
+            removedEarly = removed;
+        }
+
+        _settledAt = null;
+        _heldBack = false;
         var compactions = await ReadCompactorStateAsync(cancellationToken).ConfigureAwait(false);
         var (latest, removedCheckpoints) = await RemoveExpiredCheckpointsAsync(now, options.DryRun, cancellationToken).ConfigureAwait(false);
+        removedCheckpoints += removedEarly;
+        LastManifestId = latest.Id;
 
         var listed = await ListManifestsAsync(cancellationToken).ConfigureAwait(false);
         var checkpointed = new HashSet<ulong>();
@@ -126,6 +154,11 @@ internal sealed class GarbageCollector
             DeletedCheckpoints = removedCheckpoints,
             DeletedCompactorStates = deletedStates,
         };
+        if (!options.DryRun && !_heldBack && result == new GcResult())
+        {
+            _settledAt = latest.Id;
+        }
+
         Log.GcFinished(
             _logger, Paths.Root, options.DryRun ? "would delete" : "deleted", result.DeletedManifests, result.DeletedWalSsts, result.DeletedSsts,
             result.DeletedCheckpoints, result.DeletedCompactorStates);
@@ -157,6 +190,10 @@ internal sealed class GarbageCollector
             {
                 doomed.Add(listed[i].Meta.Path);
                 highest = listed[i].Id;
+            }
+            else
+            {
+                _heldBack = true;
             }
         }
 
@@ -274,10 +311,19 @@ internal sealed class GarbageCollector
         ulong highest = 0;
         foreach (var (id, meta) in listed)
         {
-            if (id < latestId && !checkpointed.Contains(id) && !recent.Contains(id) && meta.LastModified < cutoffTime)
+            if (id >= latestId || checkpointed.Contains(id))
+            {
+                continue;
+            }
+
+            if (!recent.Contains(id) && meta.LastModified < cutoffTime)
             {
                 doomed.Add(meta.Path);
                 highest = id;
+            }
+            else
+            {
+                _heldBack = true;
             }
         }
 
@@ -306,8 +352,14 @@ internal sealed class GarbageCollector
                 break;
             }
 
-            if (meta.Size <= WalFenceObject.Length || meta.LastModified >= cutoffTime || checkpointed.Any(m => m.ReplayAfterWalId < id && id < m.NextWalSstId))
+            if (meta.Size <= WalFenceObject.Length || checkpointed.Any(m => m.ReplayAfterWalId < id && id < m.NextWalSstId))
             {
+                continue;
+            }
+
+            if (meta.LastModified >= cutoffTime)
+            {
+                _heldBack = true;
                 continue;
             }
 
@@ -371,10 +423,18 @@ internal sealed class GarbageCollector
         var doomed = new List<string>();
         await foreach (var meta in _store.ListAsync(Paths.CompactedPrefix, null, cancellationToken).ConfigureAwait(false))
         {
-            if (Paths.TryParseCompactedId(meta.Path, out var id) && !referenced.Contains(id) && id.TimestampMs < cutoffMs
-                && meta.LastModified < cutoffTime && !pinned.Contains(meta.Path))
+            if (!Paths.TryParseCompactedId(meta.Path, out var id) || referenced.Contains(id))
+            {
+                continue;
+            }
+
+            if (id.TimestampMs < cutoffMs && meta.LastModified < cutoffTime && !pinned.Contains(meta.Path))
             {
                 doomed.Add(meta.Path);
+            }
+            else
+            {
+                _heldBack = true;
             }
         }
 
@@ -420,6 +480,7 @@ internal sealed class GarbageCollector
             catch (Exception e) when (e is not OperationCanceledException && ManifestKeeper.IsRetryable(e))
             {
                 Log.GcDetachFailed(_logger, Paths.Root, external.Path, e);
+                _heldBack = true;
             }
         }
     }

@@ -6,7 +6,11 @@ namespace SlateDb;
 /// </summary>
 public sealed class GcSettings
 {
-    /// <summary>How often the collector runs. Default 10 minutes.</summary>
+    /// <summary>
+    /// How often the collector runs while there is work. Default 10 minutes. While runs delete nothing and the latest
+    /// manifest does not change, the delay doubles after each run, up to six hours (or this interval, when longer); the
+    /// next change brings it back to this interval.
+    /// </summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Nothing younger than this is deleted (see <see cref="GcOptions.MinAge"/>). Default 5 minutes.</summary>

@@ -14,6 +14,9 @@ namespace SlateDb.Manifest;
 //     per id (a change may ask for its own apply instead, e.g. to retire a flushed memtable in the same swap).
 //  3. The poller tolerates what a retry can fix (store outages, lost races) and fails the owner on what it cannot:
 //     a newer epoch (FencedException), a manifest that fails verification, an epoch below ours, missing manifests.
+//  4. A poll tick that finds the latest was re-read by someone else (RefreshAsync: the collector, the compactor) since
+//     the previous tick skips its own read: that read was at most one interval ago, so the view is never older than two
+//     intervals, and an idle database with a collector pays one read per interval, not two.
 //
 // Outline
 //   UpdateAsync(mutate) → lock → FenceableManifest.UpdateAsync (epoch-checked CAS, re-apply on conflict)
@@ -28,6 +31,8 @@ internal sealed class ManifestKeeper
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private ulong _appliedId;
+    private int _readSincePoll;
+    private long _pollTicks;
 
     /// <param name="manifest">The claimed manifest (writer or compactor epoch), or an observed one (a read-only view).</param>
     /// <param name="apply">Called under the lock with each version newer than the last one applied.</param>
@@ -38,6 +43,9 @@ internal sealed class ManifestKeeper
         _apply = apply;
         _logger = logger;
     }
+
+    /// <summary>How many poll ticks have completed (read or skipped).</summary>
+    public long PollTicks => Interlocked.Read(ref _pollTicks);
 
     /// <summary>The latest manifest this process knows.</summary>
     public VersionedManifest Current => _manifest.Current;
@@ -84,6 +92,24 @@ internal sealed class ManifestKeeper
     /// <exception cref="FencedException">A newer process claimed the epoch.</exception>
     public async Task<VersionedManifest> RefreshAsync(CancellationToken cancellationToken = default)
     {
+        var latest = await RefreshCoreAsync(cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _readSincePoll, 1);
+        return latest;
+    }
+
+    // A poll tick: skipped when another caller read the latest since the previous tick (invariant 4).
+    private async Task PollOnceAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _readSincePoll, 0) == 0)
+        {
+            await RefreshCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        Interlocked.Increment(ref _pollTicks);
+    }
+
+    private async Task<VersionedManifest> RefreshCoreAsync(CancellationToken cancellationToken)
+    {
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -106,7 +132,10 @@ internal sealed class ManifestKeeper
     /// <param name="dbPath">The database path, for messages.</param>
     /// <param name="onFatal">Gets the cause of a failure a retry cannot fix.</param>
     /// <param name="stop">Ends polling.</param>
-    /// <param name="poll">What one poll does (a read-only view also tails the WAL); by default <see cref="RefreshAsync"/>.</param>
+    /// <param name="poll">
+    /// What one poll does (a read-only view also tails the WAL); by default a re-read of the latest manifest, skipped when
+    /// <see cref="RefreshAsync"/> ran since the previous tick.
+    /// </param>
     public Task PollAsync(
         TimeProvider time, TimeSpan interval, string dbPath, Action<Exception> onFatal, CancellationToken stop, Func<CancellationToken, Task>? poll = null)
         => PeriodicLoop.RunAsync(
@@ -116,7 +145,7 @@ internal sealed class ManifestKeeper
             {
                 try
                 {
-                    await (poll is null ? RefreshAsync(ct) : poll(ct)).ConfigureAwait(false);
+                    await (poll is null ? PollOnceAsync(ct) : poll(ct)).ConfigureAwait(false);
                     return true;
                 }
                 catch (Exception e) when (e is not OperationCanceledException && IsRetryable(e))
