@@ -70,7 +70,10 @@ internal sealed class DbEngine
             new Memtables.Memtable(), [], ManifestViews.L0(current, paths), ManifestViews.SortedRuns(current, paths)));
         _backpressure = new Backpressure(settings.MaxUnflushedBytes);
         _walWriter = new WalWriter(walStore, paths, services, w => _backpressure.WalStored(w.Bytes), e => Fail(StoreErrors.BackgroundFailure(_walWriter!.Name, e)));
-        _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, e => Fail(StoreErrors.BackgroundFailure(_flusher!.Name, e)));
+        _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, e => Fail(StoreErrors.BackgroundFailure(_flusher!.Name, e)))
+        {
+            Snapshots = Snapshots,
+        };
         var walOptions = new Format.SstWriterOptions { BlockSize = settings.BlockSize, Compression = settings.Compression };
         WriteLoop = new WriteLoop(
             services, Lifecycle, State, new WalBuffer(walOptions, services.Time), _walWriter, _flusher, _backpressure, Fail,
@@ -88,6 +91,9 @@ internal sealed class DbEngine
     public WriteLoop WriteLoop { get; }
 
     public IObjectStore WalStore { get; }
+
+    /// <summary>The seqs open snapshots and transactions read at (docs/rfcs/0006-snapshots-and-transactions.md).</summary>
+    public Transactions.SnapshotRegistry Snapshots { get; } = new();
 
     /// <summary>The snapshots open scans iterate; the collector of this process never deletes their SSTs.</summary>
     public SnapshotPins Pins { get; } = new();
@@ -369,6 +375,10 @@ internal sealed class DbEngine
                 m.ReplayAfterWalId = Math.Max(m.ReplayAfterWalId, memtable.LastWalId);
                 m.LastL0Seq = Math.Max(m.LastL0Seq, memtable.MaxSeq);
                 m.L0ClockTick = Math.Max(m.L0ClockTick, memtable.MaxCreateTs);
+
+                // Compaction keeps every version above this seq plus the newest at or below it: all that the open
+                // snapshots and transactions (and every later reader) can see. It never goes down (SnapshotRegistry).
+                m.RecentSnapshotMinSeq = Math.Max(m.RecentSnapshotMinSeq, Snapshots.RetentionSeq(memtable.MaxSeq));
                 ApplyFlushedWal(m);
                 return m;
             },
