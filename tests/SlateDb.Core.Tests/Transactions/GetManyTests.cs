@@ -1,12 +1,8 @@
 using System.Text;
-using SlateDb.Engine;
 using SlateDb.Format;
-using SlateDb.Infrastructure;
-using SlateDb.Layout;
-using SlateDb.Manifest;
-using SlateDb.Manifest.Proto;
 using SlateDb.ObjectStore;
 using Xunit;
+using SlateDb.Core.Tests.Db;
 using static SlateDb.Core.Tests.Db.DbKit;
 
 namespace SlateDb.Core.Tests.Transactions;
@@ -112,41 +108,18 @@ public sealed class GetManyTests
         return (values, counted.Snapshot().Gets);
     }
 
-    // A database whose manifest lists a hand-written sorted run of keys 0..199 in three tables with 256-byte blocks;
-    // keys divisible by 7 have five versions (seqs 1..5 apart), so their versions cross block boundaries.
-    private static async Task<InMemoryObjectStore> StoreWithSortedRunAsync()
+    // A sorted run of keys 0..199 in three tables with 256-byte blocks; keys divisible by 7 have five versions (seqs
+    // 5..1), so their versions cross block boundaries.
+    private static Task<InMemoryObjectStore> StoreWithSortedRunAsync()
+        => SortedRunKit.StoreWithSortedRunAsync(
+            [.. Enumerable.Range(0, 3).Select(t => (IReadOnlyList<Row>)[.. Enumerable.Range(t * 67, Math.Min(67, 200 - (t * 67))).SelectMany(Versions)])],
+            blockSize: 256);
+
+    private static IEnumerable<Row> Versions(int i)
     {
-        var store = new InMemoryObjectStore();
-        await (await OpenAsync(store)).CloseAsync();
-
-        var paths = new DbPaths(DbPath);
-        var random = new DbRandom(99);
-        var run = new SortedRun { Id = 0 };
-        for (var table = 0; table < 3; table++)
+        for (var v = i % 7 == 0 ? 5 : 1; v >= 1; v--)
         {
-            using var writer = new SstWriter(new SstWriterOptions { BlockSize = 256, MinFilterKeys = 1 });
-            for (var i = table * 67; i < Math.Min(200, (table + 1) * 67); i++)
-            {
-                var versions = i % 7 == 0 ? 5 : 1;
-                for (var v = versions; v >= 1; v--)
-                {
-                    writer.Add(new Row(K(i), (ulong)v, RowKind.Put, V(i, v), 0));
-                }
-            }
-
-            var built = writer.Finish();
-            var id = random.NextUlid(1_000 + table);
-            await store.PutAsync(paths.CompactedSstPath(id), built.Data, PutMode.Create);
-            run.Ssts.Add(ManifestViews.ToHandle(id, built.Info));
+            yield return new Row(K(i), (ulong)v, RowKind.Put, V(i, v), 0);
         }
-
-        await new ManifestStore(store, DbPath).UpdateAsync(latest =>
-        {
-            var next = latest.Value.Clone();
-            next.SortedRuns.Add(run);
-            next.LastL0Seq = Math.Max(next.LastL0Seq, 5);
-            return next;
-        });
-        return store;
     }
 }
