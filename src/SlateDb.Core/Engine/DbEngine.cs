@@ -55,7 +55,8 @@ internal sealed class DbEngine
     private Task? _closeTask;
     private int _failing;
 
-    public DbEngine(EngineServices services, DbPaths paths, IObjectStore mainStore, IObjectStore walStore, FenceableManifest manifest)
+    // tables: the SST readers and block cache to start with (a promoted read-only view's); null for new ones.
+    public DbEngine(EngineServices services, DbPaths paths, IObjectStore mainStore, IObjectStore walStore, FenceableManifest manifest, TableCache? tables = null)
     {
         Services = services;
         _paths = paths;
@@ -64,7 +65,7 @@ internal sealed class DbEngine
         _manifest = new ManifestKeeper(manifest, v => ApplyManifest(v, null), services.Logger);
         Lifecycle = new Lifecycle(services.DbPath);
         var settings = services.Settings;
-        Tables = new TableCache(mainStore, settings.BlockCacheBytes > 0 ? new BlockCache(settings.BlockCacheBytes) : null);
+        Tables = tables ?? new TableCache(mainStore, settings.BlockCacheBytes > 0 ? new BlockCache(settings.BlockCacheBytes) : null);
         var current = manifest.Current.Value;
         State = new DbStateHolder(new DbState(
             new Memtables.Memtable(), [], ManifestViews.L0(current, paths), ManifestViews.SortedRuns(current, paths)));

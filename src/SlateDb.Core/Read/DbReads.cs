@@ -66,17 +66,22 @@ internal static class DbReads
     }
 
     /// <summary>The values of <paramref name="keys"/> at <paramref name="bound"/>, in order (null when absent).</summary>
-    public static async Task<byte[]?[]> GetManyAsync(DbEngine engine, IReadOnlyList<ReadOnlyMemory<byte>> keys, ulong bound, CancellationToken cancellationToken)
+    public static Task<byte[]?[]> GetManyAsync(DbEngine engine, IReadOnlyList<ReadOnlyMemory<byte>> keys, ulong bound, CancellationToken cancellationToken)
+        => GetManyAsync(engine.Services, engine.Lifecycle, engine.State, engine.Tables, keys, bound, cancellationToken);
+
+    /// <summary>As <see cref="GetManyAsync(DbEngine, IReadOnlyList{ReadOnlyMemory{byte}}, ulong, CancellationToken)"/>, for any read state (a reader's too).</summary>
+    public static async Task<byte[]?[]> GetManyAsync(
+        EngineServices services, Lifecycle lifecycle, DbStateHolder state, TableCache tables, IReadOnlyList<ReadOnlyMemory<byte>> keys, ulong bound, CancellationToken cancellationToken)
     {
-        engine.Lifecycle.ThrowIfNotReadable();
-        engine.Services.Metrics.Get();
+        lifecycle.ThrowIfNotReadable();
+        services.Metrics.Get();
         try
         {
-            return await BatchLookup.GetManyAsync(engine.State.Current, engine.Tables, keys, bound, cancellationToken).ConfigureAwait(false);
+            return await BatchLookup.GetManyAsync(state.Current, tables, keys, bound, cancellationToken).ConfigureAwait(false);
         }
         catch (ObjectStoreException e)
         {
-            throw StoreErrors.ToDbError(engine.Services.DbPath, "a batched get", e);
+            throw StoreErrors.ToDbError(services.DbPath, "a batched get", e);
         }
     }
 

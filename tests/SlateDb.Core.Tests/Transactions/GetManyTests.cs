@@ -98,6 +98,36 @@ public sealed class GetManyTests
             $"The batched get made {batchGets} GETs, one get per key {singleGets}: adjacent blocks should share ranged GETs.");
     }
 
+    [Fact]
+    public async Task A_reader_batched_get_equals_its_gets_over_its_memtables_and_l0()
+    {
+        var store = new InMemoryObjectStore();
+        var clock = Clock();
+        await using var db = await OpenAsync(store, time: clock);
+        for (var i = 0; i < 40; i++)
+        {
+            await db.PutAsync(K(i), V(i), NoWait);
+        }
+
+        await db.FlushAsync(FlushType.MemTable);
+        await db.PutAsync(K(3), V(3, 2), NoWait);
+        await db.DeleteAsync(K(4), NoWait);
+        await db.PutAsync(K(50), V(50), NoWait);
+        await db.FlushAsync();                     // in the WAL only: the reader replays it into its memtable
+        await using var reader = await DbReader.OpenAsync(DbPath, store, new DbReaderOptions { TimeProvider = clock, Seed = 7 });
+
+        List<ReadOnlyMemory<byte>> keys = [K(3), K(4), K(50), K(7), K(99), K(3)];
+        var many = await reader.GetManyAsync(keys);
+
+        for (var i = 0; i < keys.Count; i++)
+        {
+            Assert.Equal(await reader.GetAsync(keys[i]), many[i]);
+        }
+
+        Assert.Equal(V(3, 2), many[0]);
+        Assert.Null(many[1]);
+    }
+
     // Opens the database afresh (cold caches) and counts the GETs `read` makes.
     private static async Task<(byte[]?[] Values, long Gets)> ColdReadAsync(IObjectStore store, Func<SlateDb.Db, Task<byte[]?[]>> read)
     {
