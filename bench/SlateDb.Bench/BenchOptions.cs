@@ -18,6 +18,11 @@ internal sealed class BenchOptions
                        DbAdmin.CreateCloneAsync with its PUTs and bytes written (not part of all)
           copy         the same database, then DbAdmin.CopyAsync to another local-file store timed side by
                        side with cp -r of the same folder, and their ratio (not part of all)
+          transaction  concurrent transfers between 10 000 accounts (--writers workers, default 4) as
+                       transactions (--isolation snapshot | serializable) or plain gets + batches
+                       (--isolation batch); reports the abort rate (not part of all)
+          getmany      rounds of 100 random keys after a fill to L0: one GetManyAsync vs 100 GetAsync, cold
+                       (a fresh instance per round) and warm (not part of all)
           all          each of the above once with defaults (fillrandom with batch 1 and 100,
                        durable with 1, 64 and 1000 writers), then a summary table
 
@@ -30,6 +35,7 @@ internal sealed class BenchOptions
           --key-size N          key bytes (default 16)
           --value-size N        value bytes (default 100)
           --store S             memory | file:<dir> (default: local files in a new temp folder, deleted afterwards)
+          --isolation I         transaction: snapshot (default) | serializable | batch
           --seed N              seed for keys and values (default 1)
           --warmup N            operations of an unmeasured run of the same workload on a scratch database
                                 first, so the JIT has optimized the hot paths (default: a fifth of --num;
@@ -56,6 +62,8 @@ internal sealed class BenchOptions
 
     public int Seed { get; private set; } = 1;
 
+    public string Isolation { get; private set; } = "snapshot";
+
     public long? Warmup { get; private set; }
 
     /// <summary>The operations the workload runs: --num, or the workload's default.</summary>
@@ -64,6 +72,8 @@ internal sealed class BenchOptions
         "fillseq" or "fillrandom" => Batch >= 10 ? 1_000_000 : 300_000,
         "durable" => Math.Max(20, (Writers ?? 64) * 20L),
         "readrandom" => 300_000,
+        "transaction" => 200_000,
+        "getmany" => 100_000,
         "clone" or "copy" => (long)Math.Ceiling(1.05 * 1024 * 1024 * 1024 / ValueSize),
         _ => 1_000_000,
     };
@@ -79,7 +89,7 @@ internal sealed class BenchOptions
             throw new ArgumentException("Name a workload first.");
         }
 
-        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "clone" or "copy" or "all"))
+        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "clone" or "copy" or "transaction" or "getmany" or "all"))
         {
             throw new ArgumentException($"Unknown workload '{args[0]}'.");
         }
@@ -110,6 +120,11 @@ internal sealed class BenchOptions
                 case "--value-size": options.ValueSize = PositiveInt(name, value); break;
                 case "--store": options.Store = value; break;
                 case "--seed": options.Seed = PositiveInt(name, value); break;
+                case "--isolation":
+                    options.Isolation = value is "snapshot" or "serializable" or "batch"
+                        ? value
+                        : throw new ArgumentException($"--isolation takes snapshot, serializable or batch, not '{value}'.");
+                    break;
                 case "--warmup": options.Warmup = value == "0" ? 0 : PositiveLong(name, value); break;
                 default: throw new ArgumentException($"Unknown option {name}.");
             }

@@ -65,13 +65,21 @@ internal static class BatchLookup
                 }
             }
 
-            var lookups = new List<Task>(byTable.Count);
-            foreach (var (table, inTable) in byTable)
+            if (byTable.Count == 1)
             {
-                lookups.Add(LookUpInTableAsync(table, inTable, tables, bound, fetches, cancellationToken));
+                var (table, inTable) = byTable.First();
+                await LookUpInTableAsync(table, inTable, tables, bound, fetches, cancellationToken).ConfigureAwait(false);
             }
+            else
+            {
+                var lookups = new List<Task>(byTable.Count);
+                foreach (var (table, inTable) in byTable)
+                {
+                    lookups.Add(LookUpInTableAsync(table, inTable, tables, bound, fetches, cancellationToken));
+                }
 
-            await Task.WhenAll(lookups).ConfigureAwait(false);
+                await Task.WhenAll(lookups).ConfigureAwait(false);
+            }
             pending.RemoveAll(p => p.IsSettled);
         }
 
@@ -153,7 +161,9 @@ internal static class BatchLookup
         {
             for (var i = first; i < reader.BlockCount; i++)
             {
-                var block = blocks.TryGetValue(i, out var fetched) ? fetched : await reader.ReadBlockAsync(i, cache: true, cancellationToken).ConfigureAwait(false);
+                var block = blocks.TryGetValue(i, out var fetched) || reader.TryGetCached(i, out fetched)
+                    ? fetched
+                    : await reader.ReadBlockAsync(i, cache: true, cancellationToken).ConfigureAwait(false);
                 var result = BlockSearch.Find(block, probe.Key.Span, bound, probe.Key, out var row);
                 if (result == BlockSearchResult.Found)
                 {
@@ -168,7 +178,7 @@ internal static class BatchLookup
         }
     }
 
-    // The blocks in `candidates` (ascending): cached ones from the cache, the others in coalesced GETs.
+    // The blocks in `candidates` (ascending) that are not cached, fetched in coalesced GETs (and cached).
     private static async Task<Dictionary<int, DataBlock>> FetchFirstBlocksAsync(
         SstReader reader, List<(Probe Probe, int Block)> candidates, SemaphoreSlim fetches, CancellationToken cancellationToken)
     {
@@ -176,19 +186,20 @@ internal static class BatchLookup
         var missing = new List<int>();
         foreach (var (_, needed) in candidates)
         {
-            if (blocks.ContainsKey(needed) || (missing.Count > 0 && missing[^1] == needed))
+            if (missing.Count > 0 && missing[^1] == needed)
             {
                 continue;
             }
 
-            if (reader.TryGetCached(needed, out var cached))
-            {
-                blocks[needed] = cached;
-            }
-            else
+            if (!reader.IsCached(needed))
             {
                 missing.Add(needed);
             }
+        }
+
+        if (missing.Count == 0)
+        {
+            return blocks;
         }
 
         var groups = new List<Task<(int First, int Count, ReadOnlyMemory<byte> Bytes)>>();
