@@ -79,7 +79,7 @@ internal static class DbOpener
         var engine = new DbEngine(services, paths, mainStore, walStore, fenceable, options.Warm?.Tables);
         try
         {
-            engine.StartFlusher();
+            await engine.StartFlusherAsync(cancellationToken).ConfigureAwait(false);
             var replayer = new WalReplayer(walStore, paths, services, fenceable, engine.WriteLoop, engine.WaitForRoomAsync);
             var (replayRange, warmRows) = options.Warm is { } warm
                 ? await warm.ApplyAsync(range, claimed.LastL0Seq, engine.WriteLoop, cancellationToken).ConfigureAwait(false)

@@ -1,3 +1,4 @@
+using SlateDb.Core.Tests.Compaction;
 using SlateDb.ObjectStore;
 using Xunit;
 using static SlateDb.Core.Tests.Db.DbKit;
@@ -98,6 +99,49 @@ public sealed class SnapshotTests
 
         Assert.Throws<DbClosedException>(() => db.Snapshot());
         await Assert.ThrowsAsync<DbClosedException>(async () => await snapshot.GetAsync(K(1)));
+    }
+
+    [Fact]
+    public async Task Compaction_keeps_the_versions_open_snapshots_read()
+    {
+        await using var db = await OpenAsync(new InMemoryObjectStore(), CompactionKit.Small(CompactionKit.Policy(threshold: 2)));
+        var model = new VersionedModel();
+        var snapshots = new List<DbSnapshot>();
+        for (var version = 1; version <= 4; version++)
+        {
+            for (var key = 0; key < 60; key++)
+            {
+                var delete = key % 5 == version;
+                var handle = delete ? await db.DeleteAsync(K(key), NoWait) : await db.PutAsync(K(key), V(key, version), NoWait);
+                model.Set(key, handle.Seq, delete ? null : V(key, version));
+                if (key % 20 == 19)
+                {
+                    await db.FlushAsync(FlushType.MemTable);
+                }
+            }
+
+            snapshots.Add(db.Snapshot());
+        }
+
+        await db.FlushAsync(FlushType.MemTable);
+        await db.Engine.Compactor!.WaitIdleAsync(CancellationToken.None);
+        Assert.NotEmpty(db.Engine.State.Current.SortedRuns);
+
+        foreach (var snapshot in snapshots)
+        {
+            var expected = model.At(snapshot.Seq, 60);
+            var keys = Enumerable.Range(0, 60).Select(k => (ReadOnlyMemory<byte>)K(k)).ToList();
+            Assert.Equal(expected, await snapshot.GetManyAsync(keys));
+            for (var key = 0; key < 60; key++)
+            {
+                Assert.Equal(expected[key], await snapshot.GetAsync(K(key)));
+            }
+        }
+
+        foreach (var snapshot in snapshots)
+        {
+            await snapshot.DisposeAsync();
+        }
     }
 
     /// <summary>
