@@ -21,6 +21,9 @@ internal sealed class BenchOptions
                        DbAdmin.CreateCloneAsync with its PUTs and bytes written (not part of all)
           copy         the same database, then DbAdmin.CopyAsync to another local-file store timed side by
                        side with cp -r of the same folder, and their ratio (not part of all)
+          promote      hot-standby failover: a writer takes --num puts (default 8000), a following reader catches
+                       up, the writer acknowledges one more durable put and is abandoned, the reader is promoted;
+                       prints each round's PromoteAsync time (7 rounds; --store may be any store URI)
           all          each of the above once with defaults (fillrandom with batch 1 and 100,
                        durable with 1, 64 and 1000 writers), then a summary table
 
@@ -32,7 +35,7 @@ internal sealed class BenchOptions
           --flush-interval T    WAL flush interval, e.g. 100ms or 1s (default 100ms)
           --key-size N          key bytes (default 16)
           --value-size N        value bytes (default 100)
-          --store S             memory | file:<dir> (default: local files in a new temp folder, deleted afterwards)
+          --store S             memory | file:<dir>; promote also takes s3://… and az://… URIs (default: local files in a new temp folder, deleted afterwards)
           --seed N              seed for keys and values (default 1)
           --engines E           compaction: slatedb,rocksdb (default), or one of them
           --block-cache N       compaction: block cache bytes for both engines (default 536870912)
@@ -81,6 +84,7 @@ internal sealed class BenchOptions
         "durable" => Math.Max(20, (Writers ?? 64) * 20L),
         "readrandom" => 300_000,
         "clone" or "copy" => (long)Math.Ceiling(1.05 * 1024 * 1024 * 1024 / ValueSize),
+        "promote" => 8_000,
         _ => 1_000_000,
     };
 
@@ -95,7 +99,7 @@ internal sealed class BenchOptions
             throw new ArgumentException("Name a workload first.");
         }
 
-        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "compaction" or "clone" or "copy" or "all"))
+        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "compaction" or "clone" or "copy" or "promote" or "all"))
         {
             throw new ArgumentException($"Unknown workload '{args[0]}'.");
         }
