@@ -21,6 +21,9 @@ internal sealed class BenchOptions
                        DbAdmin.CreateCloneAsync with its PUTs and bytes written (not part of all)
           copy         the same database, then DbAdmin.CopyAsync to another local-file store timed side by
                        side with cp -r of the same folder, and their ratio (not part of all)
+          promote      hot-standby failover: a writer takes --num puts (default 8000), a following reader catches
+                       up, the writer acknowledges one more durable put and is abandoned, the reader is promoted;
+                       prints each round's PromoteAsync time (7 rounds; --store may be any store URI)
           transaction  concurrent transfers between 10 000 accounts (--writers workers, default 4) as
                        transactions (--isolation snapshot | serializable) or plain gets + batches
                        (--isolation batch); reports the abort rate (not part of all)
@@ -37,7 +40,7 @@ internal sealed class BenchOptions
           --flush-interval T    WAL flush interval, e.g. 100ms or 1s (default 100ms)
           --key-size N          key bytes (default 16)
           --value-size N        value bytes (default 100)
-          --store S             memory | file:<dir> (default: local files in a new temp folder, deleted afterwards)
+          --store S             memory | file:<dir>; promote also takes s3://… and az://… URIs (default: local files in a new temp folder, deleted afterwards)
           --isolation I         transaction: snapshot (default) | serializable | batch
           --seed N              seed for keys and values (default 1)
           --engines E           compaction: slatedb,rocksdb (default), or one of them
@@ -91,6 +94,7 @@ internal sealed class BenchOptions
         "transaction" => 200_000,
         "getmany" => 100_000,
         "clone" or "copy" => (long)Math.Ceiling(1.05 * 1024 * 1024 * 1024 / ValueSize),
+        "promote" => 8_000,
         _ => 1_000_000,
     };
 
@@ -105,7 +109,7 @@ internal sealed class BenchOptions
             throw new ArgumentException("Name a workload first.");
         }
 
-        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "compaction" or "clone" or "copy" or "transaction" or "getmany" or "all"))
+        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "compaction" or "clone" or "copy" or "promote" or "transaction" or "getmany" or "all"))
         {
             throw new ArgumentException($"Unknown workload '{args[0]}'.");
         }

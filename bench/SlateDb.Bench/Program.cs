@@ -24,6 +24,11 @@ if (options.Workload == "compaction")
     return 0;
 }
 
+if (options.Workload == "promote")
+{
+    return await PromoteBench.RunAsync(options);
+}
+
 if (options.Workload is "clone" or "copy")
 {
     return await CloneCopyBench.RunAsync(options);
