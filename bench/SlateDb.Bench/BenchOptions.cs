@@ -62,7 +62,7 @@ internal sealed class BenchOptions
     public long EffectiveNum => Num ?? Workload switch
     {
         "fillseq" or "fillrandom" => Batch >= 10 ? 1_000_000 : 300_000,
-        "durable" => Math.Max(20, (Writers ?? 64) * 20L),
+        "durable" => Math.Max(500, (Writers ?? 64) * 20L),
         "readrandom" => 300_000,
         "clone" or "copy" => (long)Math.Ceiling(1.05 * 1024 * 1024 * 1024 / ValueSize),
         _ => 1_000_000,
