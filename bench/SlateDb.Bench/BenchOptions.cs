@@ -18,6 +18,8 @@ internal sealed class BenchOptions
                        DbAdmin.CreateCloneAsync with its PUTs and bytes written (not part of all)
           copy         the same database, then DbAdmin.CopyAsync to another local-file store timed side by
                        side with cp -r of the same folder, and their ratio (not part of all)
+          compare      SlateDb, RocksDB and ZoneTree side by side; cost: SlateDb's object-store requests per
+                       million operations and when idle (see `compare --help`; not part of all)
           all          each of the above once with defaults (fillrandom with batch 1 and 100,
                        durable with 1, 64 and 1000 writers), then a summary table
 
@@ -29,7 +31,9 @@ internal sealed class BenchOptions
           --flush-interval T    WAL flush interval, e.g. 100ms or 1s (default 100ms)
           --key-size N          key bytes (default 16)
           --value-size N        value bytes (default 100)
-          --store S             memory | file:<dir> (default: local files in a new temp folder, deleted afterwards)
+          --store S             memory | file:<dir> | a store URI: s3://bucket/prefix?endpoint=URL&region=R,
+                                az://container/prefix, file:///dir (default: local files in a new temp folder,
+                                deleted afterwards; on a named store the run deletes its own objects)
           --seed N              seed for keys and values (default 1)
           --warmup N            operations of an unmeasured run of the same workload on a scratch database
                                 first, so the JIT has optimized the hot paths (default: a fifth of --num;

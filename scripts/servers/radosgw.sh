@@ -94,7 +94,9 @@ mon max pg per osd = 1000
 osd max object name len = 460
 osd max object namespace len = 64
 [client.rgw]
-rgw frontends = beast endpoint=127.0.0.1:$rgw_port
+# tcp_nodelay: without it a GET on a kept-alive connection waits ~44 ms (the server's Nagle against the client's
+# delayed ACK); with it ~1 ms.
+rgw frontends = beast endpoint=127.0.0.1:$rgw_port tcp_nodelay=1
 rgw data = $dir/rgw
 rgw dns name = 127.0.0.1
 CONF
