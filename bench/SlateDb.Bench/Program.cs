@@ -23,6 +23,17 @@ Console.WriteLine($"SlateDb bench: {string.Join(' ', args)}");
 Console.WriteLine($".NET {Environment.Version}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores, " +
                   $"key {options.KeySize} B, value {options.ValueSize} B, store {options.Store ?? "local files (temp folder)"}");
 
+if (options.Workload == "compaction")
+{
+    await CompactionWorkload.RunAsync(options);
+    return 0;
+}
+
+if (options.Workload == "promote")
+{
+    return await PromoteBench.RunAsync(options);
+}
+
 if (options.Workload is "clone" or "copy")
 {
     return await CloneCopyBench.RunAsync(options);

@@ -13,7 +13,7 @@ namespace SlateDb.Read;
 internal sealed class ScanIterator : IAsyncDisposable
 {
     // Scans read a few blocks per request and do not fill the block cache with data blocks point lookups may need.
-    private static readonly SstReadOptions ScanReadOptions = new() { CacheBlocks = false, ReadAheadBlocks = 8 };
+    private static readonly SstReadOptions ScanReadOptions = new() { CacheBlocks = false, ReadAheadBlocks = 64 };
 
     private readonly SnapshotPins.Lease _snapshot;
     private readonly DbState _state;

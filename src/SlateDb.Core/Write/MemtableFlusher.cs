@@ -15,9 +15,11 @@ namespace SlateDb.Write;
 //  2. The SST object is stored before the manifest that names it; memtables are published in freeze order, so
 //     last_l0_seq and replay_after_wal_id only grow.
 //  3. After the first failure nothing more is uploaded or published; queued jobs fault with the cause.
+//  4. L0 backpressure: before each upload the flusher waits until L0 has room (the engine decides what room is);
+//     frozen memtables then pile up and writers wait through MaxUnflushedBytes.
 //
 // Outline
-//   Enqueue(frozen, wal durable task) → wait for the WAL → write the newest version of every key (tombstones kept)
+//   Enqueue(frozen, wal durable task) → wait for the WAL → wait for L0 room → write the newest version of every key (tombstones kept)
 //   into an SST → PUT compacted/<ULID>.sst → publish (manifest update, then the read state swaps the memtable for
 //   the SST) → complete the job.
 
@@ -31,6 +33,7 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
     private readonly ByteBuffer _output = new(64 * 1024);
     private readonly DbPaths _paths;
     private readonly Func<ImmutableMemtable, L0Table, Task> _publish;
+    private readonly Func<Task> _waitForL0Room;
     private Task _lastQueued = Task.CompletedTask;
 
     /// <param name="services">Settings, clock, randomness, log and metrics.</param>
@@ -38,14 +41,17 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
     /// <param name="paths">Object names of the database.</param>
     /// <param name="publish">Publishes an uploaded SST: the manifest update and the read-state swap.</param>
     /// <param name="onFailure">Called once with the first failure.</param>
+    /// <param name="waitForL0Room">Completes when L0 has room for one more SST (L0 backpressure); null: never waits.</param>
     public MemtableFlusher(
         EngineServices services,
         IObjectStore store,
         DbPaths paths,
         Func<ImmutableMemtable, L0Table, Task> publish,
-        Action<Exception> onFailure)
+        Action<Exception> onFailure,
+        Func<Task>? waitForL0Room = null)
         : base("the memtable flusher", services.DbPath, onFailure)
     {
+        _waitForL0Room = waitForL0Room ?? (static () => Task.CompletedTask);
         _services = services;
         _store = store;
         _paths = paths;
@@ -88,6 +94,7 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
     protected override async Task ProcessAsync(FlushJob job)
     {
         await job.WalDurable.ConfigureAwait(false);
+        await _waitForL0Room().ConfigureAwait(false);
         var table = await UploadAsync(job.Memtable).ConfigureAwait(false);
         await _publish(job.Memtable, table).ConfigureAwait(false);
         _services.Metrics.L0Flushed(table.Info.Size);

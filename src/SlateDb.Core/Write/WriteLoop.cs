@@ -41,7 +41,7 @@ namespace SlateDb.Write;
 // seals shares one WAL object and one durable task.
 
 /// <summary>Sequences writes into the WAL buffer and the active memtable.</summary>
-internal sealed class WriteLoop : IDisposable
+internal sealed class WriteLoop : IDisposable, IReplayTarget
 {
     private readonly Lock _gate = new();
     private readonly EngineServices _services;
