@@ -80,7 +80,15 @@ internal static class CompareCommand
         finally
         {
             Directory.Delete(root, recursive: true);
-            await DeleteRemoteAsync(o.Store, "bench-compare/" + Path.GetFileName(root) + "/");
+            try
+            {
+                await DeleteRemoteAsync(o.Store, "bench-compare/" + Path.GetFileName(root) + "/");
+            }
+            catch (ObjectStoreException e)
+            {
+                // Do not hide the workload's own failure behind the clean-up's.
+                Console.Error.WriteLine($"  could not delete the run's objects from {o.Store}: {e.Message}");
+            }
         }
 
         CompareReport.Print(Console.Out, o, engines, samples);
