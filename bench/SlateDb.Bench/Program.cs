@@ -39,6 +39,15 @@ if (options.Workload is "clone" or "copy")
     return await CloneCopyBench.RunAsync(options);
 }
 
+if (options.Workload is "getmany")
+{
+    var reads = await TransactionWorkloads.GetManyAsync(options);
+    Console.WriteLine(BenchResult.TableHeader);
+    reads.ToList().ForEach(r => Console.WriteLine(r.TableRow()));
+    reads.ToList().ForEach(r => Console.WriteLine($"{r.Name}: {r.Note}"));
+    return 0;
+}
+
 var runs = options.Workload != "all"
     ? [options]
     : new[]
@@ -89,5 +98,6 @@ static Task<BenchResult> RunAsync(BenchOptions run) => run.Workload switch
     "fillrandom" => Workloads.FillAsync(run, sequential: false),
     "durable" => Workloads.DurableAsync(run),
     "readrandom" => Workloads.ReadRandomAsync(run),
+    "transaction" => TransactionWorkloads.TransferAsync(run),
     _ => Workloads.ScanAsync(run),
 };

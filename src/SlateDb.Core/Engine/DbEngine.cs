@@ -83,7 +83,10 @@ internal sealed class DbEngine
             new Memtables.Memtable(), [], ManifestViews.L0(current, paths), ManifestViews.SortedRuns(current, paths)));
         _backpressure = new Backpressure(settings.MaxUnflushedBytes);
         _walWriter = new WalWriter(walStore, paths, services, OnWalStored, e => Fail(StoreErrors.BackgroundFailure(_walWriter!.Name, e)));
-        _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, e => Fail(StoreErrors.BackgroundFailure(_flusher!.Name, e)), WaitForL0RoomAsync);
+        _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, e => Fail(StoreErrors.BackgroundFailure(_flusher!.Name, e)), WaitForL0RoomAsync)
+        {
+            Snapshots = Snapshots,
+        };
         if (settings.Compactor is { } compaction)
         {
             Compactor = new CompactorCore(
@@ -115,6 +118,9 @@ internal sealed class DbEngine
     public CompactorCore? Compactor { get; }
 
     public IObjectStore WalStore { get; }
+
+    /// <summary>The seqs open snapshots and transactions read at (docs/rfcs/0006-snapshots-and-transactions.md).</summary>
+    public Transactions.SnapshotRegistry Snapshots { get; } = new();
 
     /// <summary>The snapshots open scans iterate; the collector of this process never deletes their SSTs.</summary>
     public SnapshotPins Pins { get; } = new();
@@ -416,9 +422,9 @@ internal sealed class DbEngine
                 m.LastL0Seq = Math.Max(m.LastL0Seq, memtable.MaxSeq);
                 m.L0ClockTick = Math.Max(m.L0ClockTick, memtable.MaxCreateTs);
 
-                // No reader of this writer reads below what is in L0 (snapshots do not exist yet), so compaction may
-                // drop versions shadowed at or below it.
-                m.RecentSnapshotMinSeq = Math.Max(m.RecentSnapshotMinSeq, memtable.MaxSeq);
+                // Compaction keeps every version above this seq plus the newest at or below it: all that the open
+                // snapshots and transactions (and every later reader) can see. It never goes down (SnapshotRegistry).
+                m.RecentSnapshotMinSeq = Math.Max(m.RecentSnapshotMinSeq, Snapshots.RetentionSeq(memtable.MaxSeq));
                 ApplyFlushedWal(m);
                 return m;
             },
