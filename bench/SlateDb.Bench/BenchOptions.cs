@@ -21,6 +21,8 @@ internal sealed class BenchOptions
                        DbAdmin.CreateCloneAsync with its PUTs and bytes written (not part of all)
           copy         the same database, then DbAdmin.CopyAsync to another local-file store timed side by
                        side with cp -r of the same folder, and their ratio (not part of all)
+          compare      SlateDb, RocksDB and ZoneTree side by side; cost: SlateDb's object-store requests per
+                       million operations and when idle (see `compare --help`; not part of all)
           promote      hot-standby failover: a writer takes --num puts (default 8000), a following reader catches
                        up, the writer acknowledges one more durable put and is abandoned, the reader is promoted;
                        prints each round's PromoteAsync time (7 rounds; --store may be any store URI)
@@ -40,7 +42,9 @@ internal sealed class BenchOptions
           --flush-interval T    WAL flush interval, e.g. 100ms or 1s (default 100ms)
           --key-size N          key bytes (default 16)
           --value-size N        value bytes (default 100)
-          --store S             memory | file:<dir>; promote also takes s3://… and az://… URIs (default: local files in a new temp folder, deleted afterwards)
+          --store S             memory | file:<dir> | a store URI: s3://bucket/prefix?endpoint=URL&region=R,
+                                az://container/prefix, file:///dir (default: local files in a new temp folder,
+                                deleted afterwards; on a named store the run deletes its own objects)
           --isolation I         transaction: snapshot (default) | serializable | batch
           --seed N              seed for keys and values (default 1)
           --engines E           compaction: slatedb,rocksdb (default), or one of them
@@ -89,7 +93,7 @@ internal sealed class BenchOptions
     {
         "fillseq" or "fillrandom" => Batch >= 10 ? 1_000_000 : 300_000,
         "compaction" => 20_000_000,
-        "durable" => Math.Max(20, (Writers ?? 64) * 20L),
+        "durable" => Math.Max(500, (Writers ?? 64) * 20L),
         "readrandom" => 300_000,
         "transaction" => 200_000,
         "getmany" => 100_000,

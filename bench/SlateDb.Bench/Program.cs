@@ -2,6 +2,11 @@ using System.Runtime.InteropServices;
 using SlateDb.Bench;
 
 // A db_bench-style command-line harness: see BenchOptions.Usage.
+if (args.Length > 0 && args[0] is "compare" or "cost")
+{
+    return await SlateDb.Bench.Compare.CompareCommand.RunAsync(args[0], args[1..]);
+}
+
 BenchOptions options;
 try
 {

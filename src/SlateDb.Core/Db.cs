@@ -291,7 +291,7 @@ public sealed class Db : IAsyncDisposable
     {
         try
         {
-            return CompleteAsync(_engine.WriteLoop.Write(batch), writeOptions, cancellationToken);
+            return CompleteAsync(_engine.WriteLoop.Write(batch, writeOptions?.AwaitDurable != false), writeOptions, cancellationToken);
         }
         catch (SlateDbException e)
         {
@@ -304,7 +304,7 @@ public sealed class Db : IAsyncDisposable
     {
         try
         {
-            return CompleteAsync(_engine.WriteLoop.Write(kind, key, value), writeOptions, cancellationToken);
+            return CompleteAsync(_engine.WriteLoop.Write(kind, key, value, writeOptions?.AwaitDurable != false), writeOptions, cancellationToken);
         }
         catch (SlateDbException e)
         {

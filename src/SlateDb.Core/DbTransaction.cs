@@ -216,7 +216,7 @@ public sealed class DbTransaction : IAsyncDisposable
         try
         {
             var checkedKeys = Isolation == TransactionIsolation.SerializableSnapshot ? _writes.Keys.Concat(_readKeys.Values) : _writes.Keys;
-            handle = _engine.WriteLoop.Write(batch, () => _engine.WriteLoop.Commits.Check(_engine.Services.DbPath, StartSeq, checkedKeys, _readRanges));
+            handle = _engine.WriteLoop.Write(batch, writeOptions?.AwaitDurable != false, () => _engine.WriteLoop.Commits.Check(_engine.Services.DbPath, StartSeq, checkedKeys, _readRanges));
         }
         catch
         {

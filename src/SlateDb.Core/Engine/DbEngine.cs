@@ -82,7 +82,7 @@ internal sealed class DbEngine
         State = new DbStateHolder(new DbState(
             new Memtables.Memtable(), [], ManifestViews.L0(current, paths), ManifestViews.SortedRuns(current, paths)));
         _backpressure = new Backpressure(settings.MaxUnflushedBytes);
-        _walWriter = new WalWriter(walStore, paths, services, w => _backpressure.WalStored(w.Bytes), e => Fail(StoreErrors.BackgroundFailure(_walWriter!.Name, e)));
+        _walWriter = new WalWriter(walStore, paths, services, OnWalStored, e => Fail(StoreErrors.BackgroundFailure(_walWriter!.Name, e)));
         _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, e => Fail(StoreErrors.BackgroundFailure(_flusher!.Name, e)), WaitForL0RoomAsync)
         {
             Snapshots = Snapshots,
@@ -500,5 +500,13 @@ internal sealed class DbEngine
         await _stop.CancelAsync().ConfigureAwait(false);
         await _poller.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _gc.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    // After each WAL object is stored, before its durable task completes: release backpressure, and let the write
+    // loop seal the buffer a durable write waits for (group commit).
+    private void OnWalStored(Wal.SealedWal stored)
+    {
+        _backpressure.WalStored(stored.Bytes);
+        WriteLoop.WalStored();
     }
 }
