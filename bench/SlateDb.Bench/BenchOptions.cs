@@ -21,6 +21,16 @@ internal sealed class BenchOptions
                        DbAdmin.CreateCloneAsync with its PUTs and bytes written (not part of all)
           copy         the same database, then DbAdmin.CopyAsync to another local-file store timed side by
                        side with cp -r of the same folder, and their ratio (not part of all)
+          compare      SlateDb, RocksDB and ZoneTree side by side; cost: SlateDb's object-store requests per
+                       million operations and when idle (see `compare --help`; not part of all)
+          promote      hot-standby failover: a writer takes --num puts (default 8000), a following reader catches
+                       up, the writer acknowledges one more durable put and is abandoned, the reader is promoted;
+                       prints each round's PromoteAsync time (7 rounds; --store may be any store URI)
+          transaction  concurrent transfers between 10 000 accounts (--writers workers, default 4) as
+                       transactions (--isolation snapshot | serializable) or plain gets + batches
+                       (--isolation batch); reports the abort rate (not part of all)
+          getmany      rounds of 100 random keys after a fill to L0: one GetManyAsync vs 100 GetAsync, cold
+                       (a fresh instance per round) and warm (not part of all)
           all          each of the above once with defaults (fillrandom with batch 1 and 100,
                        durable with 1, 64 and 1000 writers), then a summary table
 
@@ -32,7 +42,10 @@ internal sealed class BenchOptions
           --flush-interval T    WAL flush interval, e.g. 100ms or 1s (default 100ms)
           --key-size N          key bytes (default 16)
           --value-size N        value bytes (default 100)
-          --store S             memory | file:<dir> (default: local files in a new temp folder, deleted afterwards)
+          --store S             memory | file:<dir> | a store URI: s3://bucket/prefix?endpoint=URL&region=R,
+                                az://container/prefix, file:///dir (default: local files in a new temp folder,
+                                deleted afterwards; on a named store the run deletes its own objects)
+          --isolation I         transaction: snapshot (default) | serializable | batch
           --seed N              seed for keys and values (default 1)
           --engines E           compaction: slatedb,rocksdb (default), or one of them
           --block-cache N       compaction: block cache bytes for both engines (default 536870912)
@@ -63,6 +76,8 @@ internal sealed class BenchOptions
 
     public int Seed { get; private set; } = 1;
 
+    public string Isolation { get; private set; } = "snapshot";
+
     public long? Warmup { get; private set; }
 
     public IReadOnlyList<string> Engines { get; private set; } = ["slatedb", "rocksdb"];
@@ -78,9 +93,12 @@ internal sealed class BenchOptions
     {
         "fillseq" or "fillrandom" => Batch >= 10 ? 1_000_000 : 300_000,
         "compaction" => 20_000_000,
-        "durable" => Math.Max(20, (Writers ?? 64) * 20L),
+        "durable" => Math.Max(500, (Writers ?? 64) * 20L),
         "readrandom" => 300_000,
+        "transaction" => 200_000,
+        "getmany" => 100_000,
         "clone" or "copy" => (long)Math.Ceiling(1.05 * 1024 * 1024 * 1024 / ValueSize),
+        "promote" => 8_000,
         _ => 1_000_000,
     };
 
@@ -95,7 +113,7 @@ internal sealed class BenchOptions
             throw new ArgumentException("Name a workload first.");
         }
 
-        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "compaction" or "clone" or "copy" or "all"))
+        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "compaction" or "clone" or "copy" or "promote" or "transaction" or "getmany" or "all"))
         {
             throw new ArgumentException($"Unknown workload '{args[0]}'.");
         }
@@ -135,6 +153,11 @@ internal sealed class BenchOptions
                 case "--block-cache": options.BlockCacheBytes = PositiveLong(name, value); break;
                 case "--reads": options.Reads = PositiveLong(name, value); break;
                 case "--report-every": options.ReportEvery = Duration(name, value); break;
+                case "--isolation":
+                    options.Isolation = value is "snapshot" or "serializable" or "batch"
+                        ? value
+                        : throw new ArgumentException($"--isolation takes snapshot, serializable or batch, not '{value}'.");
+                    break;
                 case "--warmup": options.Warmup = value == "0" ? 0 : PositiveLong(name, value); break;
                 default: throw new ArgumentException($"Unknown option {name}.");
             }

@@ -67,11 +67,17 @@ internal sealed class BenchRun : IAsyncDisposable
             return (new InMemoryObjectStore(), null);
         }
 
+        if (spec is not null && spec.Contains("://", StringComparison.Ordinal))
+        {
+            // s3://bucket/prefix?endpoint=…, az://container/prefix, file:///dir, memory://name.
+            return (ObjectStores.FromUri(spec), null);
+        }
+
         if (spec is not null)
         {
             if (!spec.StartsWith("file:", StringComparison.Ordinal))
             {
-                throw new ArgumentException($"--store takes memory or file:<dir>, not '{spec}'.");
+                throw new ArgumentException($"--store takes memory, file:<dir> or a store URI (s3://, az://, file:///), not '{spec}'.");
             }
 
             var dir = System.IO.Path.GetFullPath(spec["file:".Length..]);

@@ -11,11 +11,16 @@ internal sealed class KeySource
     private readonly byte[] _values;
 
     public KeySource(BenchOptions options)
+        : this(options.KeySize, options.ValueSize, options.Seed)
     {
-        _keySize = options.KeySize;
-        _valueSize = options.ValueSize;
+    }
+
+    public KeySource(int keySize, int valueSize, int seed)
+    {
+        _keySize = keySize;
+        _valueSize = valueSize;
         _values = new byte[_valueSize + 4096];
-        new Random(options.Seed).NextBytes(_values);
+        new Random(seed).NextBytes(_values);
     }
 
     public int KeySize => _keySize;

@@ -2,6 +2,11 @@ using System.Runtime.InteropServices;
 using SlateDb.Bench;
 
 // A db_bench-style command-line harness: see BenchOptions.Usage.
+if (args.Length > 0 && args[0] is "compare" or "cost")
+{
+    return await SlateDb.Bench.Compare.CompareCommand.RunAsync(args[0], args[1..]);
+}
+
 BenchOptions options;
 try
 {
@@ -24,9 +29,23 @@ if (options.Workload == "compaction")
     return 0;
 }
 
+if (options.Workload == "promote")
+{
+    return await PromoteBench.RunAsync(options);
+}
+
 if (options.Workload is "clone" or "copy")
 {
     return await CloneCopyBench.RunAsync(options);
+}
+
+if (options.Workload is "getmany")
+{
+    var reads = await TransactionWorkloads.GetManyAsync(options);
+    Console.WriteLine(BenchResult.TableHeader);
+    reads.ToList().ForEach(r => Console.WriteLine(r.TableRow()));
+    reads.ToList().ForEach(r => Console.WriteLine($"{r.Name}: {r.Note}"));
+    return 0;
 }
 
 var runs = options.Workload != "all"
@@ -79,5 +98,6 @@ static Task<BenchResult> RunAsync(BenchOptions run) => run.Workload switch
     "fillrandom" => Workloads.FillAsync(run, sequential: false),
     "durable" => Workloads.DurableAsync(run),
     "readrandom" => Workloads.ReadRandomAsync(run),
+    "transaction" => TransactionWorkloads.TransferAsync(run),
     _ => Workloads.ScanAsync(run),
 };

@@ -31,6 +31,7 @@ internal static class SlateDbCli
         DataCommands.AddTo(root, context);
         MaintenanceCommands.AddTo(root, context);
         CloneCommands.AddTo(root, context);
+        CompactorCommands.AddTo(root, context);
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)

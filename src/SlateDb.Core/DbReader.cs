@@ -85,6 +85,19 @@ public sealed class DbReader : IAsyncDisposable
         return GetAsync(Encoding.UTF8.GetBytes(key), readOptions, cancellationToken);
     }
 
+    /// <summary>
+    /// The values of <paramref name="keys"/> in the same order (null where absent or deleted), as one
+    /// <see cref="GetAsync(ReadOnlyMemory{byte}, ReadOptions?, CancellationToken)"/> per key would return them, read from
+    /// one view, with lookups that need the same SSTs and blocks sharing their reads (see <see cref="Db.GetManyAsync"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">A key is empty or longer than 65 535 bytes (the message names its index).</exception>
+    /// <exception cref="DbClosedException">The reader is disposed, was promoted, or stopped after a failure.</exception>
+    public Task<byte[]?[]> GetManyAsync(IReadOnlyList<ReadOnlyMemory<byte>> keys, ReadOptions? readOptions = null, CancellationToken cancellationToken = default)
+    {
+        DbReads.ValidateKeys(keys, nameof(keys));
+        return DbReads.GetManyAsync(_engine.Services, _engine.Lifecycle, _engine.State, _engine.Tables, keys, ulong.MaxValue, cancellationToken);
+    }
+
     /// <summary>The keys and values in <paramref name="range"/> in key order, as the view is when this is called.</summary>
     /// <remarks>Every read of a reader sees only durable data, whatever <see cref="ReadOptions.DurabilityFilter"/> says.</remarks>
     /// <exception cref="DbClosedException">The reader is disposed, was promoted, or stopped after a failure.</exception>

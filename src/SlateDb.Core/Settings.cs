@@ -8,7 +8,11 @@ namespace SlateDb;
 /// </summary>
 public sealed class Settings
 {
-    /// <summary>How often the WAL buffer is written to the object store (if it holds anything). Default 100 ms.</summary>
+    /// <summary>
+    /// How often the WAL buffer is written to the object store (if it holds anything): the longest a write made
+    /// without <see cref="WriteOptions.AwaitDurable"/> waits to become durable. Writes that await durability do not
+    /// wait for it. Default 100 ms.
+    /// </summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The memtable size at which it is frozen and written as an L0 SST. Default 64 MiB.</summary>

@@ -7,7 +7,8 @@ namespace SlateDb.Simulation.Tests;
 
 /// <summary>
 /// When writes become durable: a handle's Durable task completes once the WAL object holding the write is
-/// stored (after a flush, or the flush interval on the clock), and concurrent writers share one WAL object.
+/// stored (after a flush, or the flush interval on the clock, or at once when the write awaits durability), and
+/// concurrent writers share one WAL object.
 /// </summary>
 public sealed class DurabilityTests
 {
@@ -28,7 +29,7 @@ public sealed class DurabilityTests
     }
 
     [Fact]
-    public async Task A_durable_put_completes_when_the_flush_interval_elapses_and_concurrent_writers_share_one_wal_object()
+    public async Task A_non_durable_put_becomes_durable_when_the_flush_interval_elapses_and_concurrent_writers_share_one_wal_object()
     {
         var store = new InMemoryObjectStore();
         var time = Clock();
@@ -36,16 +37,32 @@ public sealed class DurabilityTests
         await using var db = await OpenAsync("db", store, settings: settings, time: time);
         var walBefore = await CountWalObjectsAsync(store);
 
-        var puts = Enumerable.Range(0, 50).Select(i => db.PutAsync(Key(i), Value(i))).ToList();
-        await Guard.Within(WaitUntilVisibleAsync(db, 50), "the durable puts becoming visible");
+        var puts = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() => db.PutAsync(Key(i), Value(i), NoWait))));
+        await Guard.Within(WaitUntilVisibleAsync(db, 50), "the puts becoming visible");
 
-        Assert.All(puts, p => Assert.False(p.IsCompleted, "A durable put completed before any WAL flush."));
+        Assert.All(puts, p => Assert.False(p.Durable.IsCompleted, "A put became durable before any WAL flush."));
         time.Advance(settings.FlushInterval);
-        await Guard.Within(Task.WhenAll(puts), "the durable puts after one flush interval");
+        await Guard.Within(Task.WhenAll(puts.Select(p => p.Durable)), "the puts' Durable after one flush interval");
 
         Assert.Equal(walBefore + 1, await CountWalObjectsAsync(store));
-        var seqs = puts.Select(p => p.Result.Seq).ToList();
+        var seqs = puts.Select(p => p.Seq).ToList();
         Assert.Equal(50, seqs.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_durable_put_completes_without_the_clock_moving()
+    {
+        var store = new InMemoryObjectStore();
+        await using var db = await OpenAsync("db", store, time: Clock());   // the clock never moves
+        var walBefore = await CountWalObjectsAsync(store);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var handle = await Guard.Within(db.PutAsync(Key(i), Value(i)), "a durable put with the clock standing still");
+            Assert.True(handle.Durable.IsCompletedSuccessfully);
+        }
+
+        Assert.Equal(walBefore + 3, await CountWalObjectsAsync(store));
     }
 
     // Waits until each write is applied (read-your-writes), so moving the clock flushes all of them.

@@ -82,8 +82,11 @@ internal sealed class DbEngine
         State = new DbStateHolder(new DbState(
             new Memtables.Memtable(), [], ManifestViews.L0(current, paths), ManifestViews.SortedRuns(current, paths)));
         _backpressure = new Backpressure(settings.MaxUnflushedBytes);
-        _walWriter = new WalWriter(walStore, paths, services, w => _backpressure.WalStored(w.Bytes), e => Fail(StoreErrors.BackgroundFailure(_walWriter!.Name, e)));
-        _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, e => Fail(StoreErrors.BackgroundFailure(_flusher!.Name, e)), WaitForL0RoomAsync);
+        _walWriter = new WalWriter(walStore, paths, services, OnWalStored, e => Fail(StoreErrors.BackgroundFailure(_walWriter!.Name, e)));
+        _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, e => Fail(StoreErrors.BackgroundFailure(_flusher!.Name, e)), WaitForL0RoomAsync)
+        {
+            Snapshots = Snapshots,
+        };
         if (settings.Compactor is { } compaction)
         {
             Compactor = new CompactorCore(
@@ -115,6 +118,9 @@ internal sealed class DbEngine
     public CompactorCore? Compactor { get; }
 
     public IObjectStore WalStore { get; }
+
+    /// <summary>The seqs open snapshots and transactions read at (docs/rfcs/0006-snapshots-and-transactions.md).</summary>
+    public Transactions.SnapshotRegistry Snapshots { get; } = new();
 
     /// <summary>The snapshots open scans iterate; the collector of this process never deletes their SSTs.</summary>
     public SnapshotPins Pins { get; } = new();
@@ -416,9 +422,9 @@ internal sealed class DbEngine
                 m.LastL0Seq = Math.Max(m.LastL0Seq, memtable.MaxSeq);
                 m.L0ClockTick = Math.Max(m.L0ClockTick, memtable.MaxCreateTs);
 
-                // No reader of this writer reads below what is in L0 (snapshots do not exist yet), so compaction may
-                // drop versions shadowed at or below it.
-                m.RecentSnapshotMinSeq = Math.Max(m.RecentSnapshotMinSeq, memtable.MaxSeq);
+                // Compaction keeps every version above this seq plus the newest at or below it: all that the open
+                // snapshots and transactions (and every later reader) can see. It never goes down (SnapshotRegistry).
+                m.RecentSnapshotMinSeq = Math.Max(m.RecentSnapshotMinSeq, Snapshots.RetentionSeq(memtable.MaxSeq));
                 ApplyFlushedWal(m);
                 return m;
             },
@@ -494,5 +500,13 @@ internal sealed class DbEngine
         await _stop.CancelAsync().ConfigureAwait(false);
         await _poller.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _gc.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    // After each WAL object is stored, before its durable task completes: release backpressure, and let the write
+    // loop seal the buffer a durable write waits for (group commit).
+    private void OnWalStored(Wal.SealedWal stored)
+    {
+        _backpressure.WalStored(stored.Bytes);
+        WriteLoop.WalStored();
     }
 }

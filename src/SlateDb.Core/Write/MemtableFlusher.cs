@@ -19,7 +19,8 @@ namespace SlateDb.Write;
 //     frozen memtables then pile up and writers wait through MaxUnflushedBytes.
 //
 // Outline
-//   Enqueue(frozen, wal durable task) → wait for the WAL → wait for L0 room → write the newest version of every key (tombstones kept)
+//   Enqueue(frozen, wal durable task) → wait for the WAL → wait for L0 room → write the versions readers can still see
+//   (tombstones kept: every version above the retention seq of the open snapshots, plus the newest at or below it)
 //   into an SST → PUT compacted/<ULID>.sst → publish (manifest update, then the read state swaps the memtable for
 //   the SST) → complete the job.
 
@@ -58,6 +59,9 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
         _publish = publish;
     }
 
+    /// <summary>The open snapshots and transactions, whose versions a flush keeps (null: only the newest version of each key).</summary>
+    public Transactions.SnapshotRegistry? Snapshots { get; init; }
+
     /// <summary>Completes when the last memtable queued so far is published (completed when none is pending).</summary>
     public Task LastQueued => Volatile.Read(ref _lastQueued);
 
@@ -72,18 +76,44 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
     }
 
     /// <summary>
-    /// Writes the newest version of every key of <paramref name="memtable"/> (tombstones kept) as an SST, into
-    /// <paramref name="output"/> when given (the result's bytes then live there until it is reused).
+    /// Writes every version of <paramref name="memtable"/> with a seq above <paramref name="retainAbove"/> plus the newest
+    /// version at or below it of every key (tombstones kept) as an SST, into <paramref name="output"/> when given (the
+    /// result's bytes then live there until it is reused). With the default, only the newest version of each key.
     /// </summary>
-    public static async Task<SstBuildResult> BuildSstAsync(ImmutableMemtable memtable, SstWriterOptions options, ByteBuffer? output = null)
+    public static async Task<SstBuildResult> BuildSstAsync(
+        ImmutableMemtable memtable, SstWriterOptions options, ByteBuffer? output = null, ulong retainAbove = ulong.MaxValue)
     {
         using var writer = new SstWriter(options, output);
-        var rows = memtable.Table.CreateNewestIterator();
+        var newestOnly = retainAbove >= memtable.MaxSeq;
+        var rows = newestOnly ? memtable.Table.CreateNewestIterator() : memtable.Table.CreateIterator(KeyRange.All);
         await using (rows.ConfigureAwait(false))
         {
+            // Memtable rows stay valid for the table's lifetime, so the previous key can be compared in place.
+            var lastKey = ReadOnlyMemory<byte>.Empty;
+            var keptAtOrBelow = false;
             while (await rows.MoveNextAsync().ConfigureAwait(false))
             {
-                writer.Add(rows.Current);
+                var row = rows.Current;
+                if (!newestOnly)
+                {
+                    if (!row.Key.Span.SequenceEqual(lastKey.Span))
+                    {
+                        lastKey = row.Key;
+                        keptAtOrBelow = false;
+                    }
+
+                    if (row.Seq <= retainAbove)
+                    {
+                        if (keptAtOrBelow)
+                        {
+                            continue;
+                        }
+
+                        keptAtOrBelow = true;
+                    }
+                }
+
+                writer.Add(row);
             }
         }
 
@@ -120,7 +150,8 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
         };
         // One flush at a time, and the bytes are needed only until the PUT completes, so one buffer serves every
         // flush: its pages stay mapped instead of being faulted in afresh for each L0 SST.
-        var result = await BuildSstAsync(memtable, options, _output).ConfigureAwait(false);
+        var retainAbove = Snapshots?.RetentionSeq(memtable.MaxSeq) ?? memtable.MaxSeq;
+        var result = await BuildSstAsync(memtable, options, _output, retainAbove).ConfigureAwait(false);
 
         // SSTs are never overwritten: an id that is taken (another life of this database minted it) gets a new one.
         for (var attempt = 1; ; attempt++)

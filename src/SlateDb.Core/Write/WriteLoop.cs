@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using SlateDb.Engine;
 using SlateDb.Format;
 using SlateDb.Read;
+using SlateDb.Transactions;
 using SlateDb.Wal;
 
 namespace SlateDb.Write;
@@ -14,16 +15,27 @@ namespace SlateDb.Write;
 //     again, so a batch never spans two WAL objects or two memtables.
 //  3. A write becomes visible (VisibleSeq) only after every row of it, and of every lower seq, is in the memtable.
 //  4. WAL ids are assigned when a buffer is sealed, under the gate, so ids follow sequence order; sealing happens
-//     every FlushInterval (timer), when the buffer is large, on FlushAsync, and whenever the memtable is frozen.
+//     every FlushInterval (timer), when the buffer is large, on FlushAsync, whenever the memtable is frozen, and
+//     when a write waits for durability (group commit, rule 8).
 //  5. Freezing seals the WAL buffer first and stamps the frozen memtable with that WAL id: every row of the memtable
 //     is in a WAL object with id <= the stamp and no later write is. The stamp becomes replay_after_wal_id once the
 //     memtable is in L0, and the flusher publishes only after the WAL is durable through the stamp.
 //  6. Nothing is accepted after the lifecycle leaves Open; a failure faults the current WAL generation's durable task.
+//  7. While transactions are open, every write's keys are recorded (Commits) after its seq is visible and before the
+//     gate opens; a transaction's conflict check runs inside the gate before its batch is sequenced.
+//  8. Leader/follower group commit: a write made with WriteOptions.AwaitDurable seals the buffer at once when no
+//     sealed buffer is waiting to be stored (_walInFlight == 0): it leads. Otherwise it marks the buffer wanted and
+//     follows: when the last sealed buffer is stored, the wanted buffer is sealed, so every durable write that
+//     arrived during one PUT rides the next. A durability-driven seal never queues behind another, so PUTs per
+//     durable write fall as writers grow. Writes nobody waits for (AwaitDurable off, whose handle's Durable may be
+//     awaited later) are sealed by the timer (FlushInterval bounds them), by size, by FlushAsync, or by a durable
+//     neighbour's seal.
 //
 // Outline (one critical section per write, on the caller's thread)
 //   gate → check open → seq = ++lastSeq → rows → WAL buffer → active memtable → VisibleSeq = seq
 //        → seal the WAL buffer if large → freeze the memtable if full → WriteHandle(seq, this generation's durable task)
-//   WalWriter (background) stores sealed buffers in id order and completes their durable tasks.
+//   WalWriter (background) stores sealed buffers in id order, calls WalStored (which seals a wanted buffer when
+//   nothing else is in flight) and completes their durable tasks.
 //   MemtableFlusher (background) turns frozen memtables into L0 SSTs and publishes them in the manifest.
 //
 // Why a gate rather than a dedicated loop task fed by a channel: the critical section is a few microseconds of
@@ -51,6 +63,8 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget
     private long _lastTick;
     private ulong _lastSealedWalId;
     private Task _lastSealedDurable = Task.CompletedTask;
+    private int _walInFlight;
+    private bool _durableWanted;
     private ITimer? _timer;
 
     public WriteLoop(
@@ -92,13 +106,25 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget
     /// <summary>The bytes not yet in L0.</summary>
     public long UnflushedBytes => _backpressure.Unflushed(Volatile.Read(ref _active).SizeBytes, _wal.Bytes);
 
-    /// <summary>Applies every live operation of <paramref name="batch"/> under one sequence number.</summary>
+    /// <summary>Records every write's keys while transactions are open (for their conflict checks).</summary>
+    public CommittedWrites Commits { get; } = new();
+
+    /// <summary>
+    /// Applies every live operation of <paramref name="batch"/> under one sequence number. <paramref name="validate"/>
+    /// runs first, inside the sequencing (no other write is sequenced between it and the apply); when it throws,
+    /// nothing is applied.
+    /// </summary>
+    /// <param name="batch">The operations.</param>
+    /// <param name="awaitDurable">Whether the caller waits for durability: the WAL buffer is stored as soon as the
+    /// WAL writer is free rather than at the next flush interval.</param>
+    /// <param name="validate">Runs inside the sequencing before anything is applied (a transaction's conflict check).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public WriteHandle Write(WriteBatch batch)
+    public WriteHandle Write(WriteBatch batch, bool awaitDurable, Action? validate = null)
     {
         lock (_gate)
         {
             _lifecycle.ThrowIfNotWritable();
+            validate?.Invoke();
             var seq = _lastSeq + 1;
             var tick = Tick();
             var rows = 0;
@@ -123,12 +149,18 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget
             }
 
             _services.Metrics.Write(rows, batch.LiveBytes);
-            return CommitLocked(seq);
+            var handle = CommitLocked(seq, awaitDurable);
+            Commits.Record(batch, seq);
+            return handle;
         }
     }
 
     /// <summary>Applies a single put or delete.</summary>
-    public WriteHandle Write(RowKind kind, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value)
+    /// <param name="kind">Put or delete.</param>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value (empty for a delete).</param>
+    /// <param name="awaitDurable">Whether the caller waits for durability (see <see cref="Write(WriteBatch, bool, Action?)"/>).</param>
+    public WriteHandle Write(RowKind kind, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, bool awaitDurable)
     {
         lock (_gate)
         {
@@ -146,7 +178,9 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget
             }
 
             _services.Metrics.Write(1, key.Length + value.Length);
-            return CommitLocked(seq);
+            var handle = CommitLocked(seq, awaitDurable);
+            Commits.Record(key.Span, seq);
+            return handle;
         }
     }
 
@@ -186,6 +220,22 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget
                 FreezeLockedAsync();
             }
             else
+            {
+                SealLocked();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Called by the WAL writer after it stored a sealed buffer: when nothing else is in flight and a write waits for
+    /// the current buffer, seals it now (the followers of the PUT that just finished lead the next one).
+    /// </summary>
+    public void WalStored()
+    {
+        lock (_gate)
+        {
+            _walInFlight--;
+            if (_walInFlight == 0 && _durableWanted && _lifecycle.IsOpen)
             {
                 SealLocked();
             }
@@ -280,7 +330,7 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget
         }
     }
 
-    private WriteHandle CommitLocked(ulong seq)
+    private WriteHandle CommitLocked(ulong seq, bool awaitDurable)
     {
         _lastSeq = seq;
         Volatile.Write(ref _visibleSeq, seq);
@@ -293,8 +343,25 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget
         {
             SealLocked();
         }
+        else if (awaitDurable)
+        {
+            RequestDurableLocked();
+        }
 
         return handle;
+    }
+
+    // Rule 8: lead (seal now) when the WAL writer has nothing in flight, else follow (seal when it is done).
+    private void RequestDurableLocked()
+    {
+        if (_walInFlight == 0)
+        {
+            SealLocked();
+        }
+        else
+        {
+            _durableWanted = true;
+        }
     }
 
     private void OnTick()
@@ -317,6 +384,8 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget
 
         var sealedWal = _wal.Seal(++_lastSealedWalId);
         _lastSealedDurable = sealedWal.Durable.Task;
+        _walInFlight++;
+        _durableWanted = false;
         _backpressure.WalSealed(sealedWal.Bytes);
         _walWriter.Enqueue(sealedWal);
     }

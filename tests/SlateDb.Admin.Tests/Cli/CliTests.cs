@@ -99,6 +99,24 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task The_compactor_once_leaves_fewer_l0_ssts_than_its_threshold_and_every_key_readable()
+    {
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.Equal(0, (await Run("put", $"k{i}", $"v{i}")).Code);    // each writer's close flushes an L0 SST
+        }
+
+        var before = Json(await Run("read-manifest", "--json")).GetProperty("compactorEpoch").GetUInt64();
+        var result = Json(await Run("compactor", "--once", "--json"));
+
+        Assert.True(result.GetProperty("compactorEpoch").GetUInt64() > before);     // it claimed the compactor epoch
+        Assert.InRange(result.GetProperty("l0").GetInt32(), 0, 3);
+        Assert.True(result.GetProperty("sortedRuns").GetInt32() >= 1);
+        var scan = Json(await Run("scan", "--json"));
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => $"k{i}"), scan.EnumerateArray().Select(e => e.GetProperty("key").GetString()));
+    }
+
+    [Fact]
     public async Task Bad_usage_fails_with_a_message_on_stderr_and_a_non_zero_code()
     {
         Assert.Equal(0, (await Run("put", "k", "v")).Code);

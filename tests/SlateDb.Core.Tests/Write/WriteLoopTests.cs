@@ -66,17 +66,76 @@ public sealed class WriteLoopTests
         var store = new InMemoryObjectStore();
         var time = Clock();
         await using var db = await OpenAsync(store, time: time);
-        var put = db.PutAsync(K(1), V(1));                   // awaits durability
-        Assert.False(put.IsCompleted);
+        var handle = await db.PutAsync(K(1), V(1), NoWait);   // nobody waits: only the timer stores it
 
-        time.Advance(TimeSpan.FromMilliseconds(100));
-        var handle = await put.WaitAsync(Guard);
-        Assert.True(handle.Durable.IsCompletedSuccessfully);
+        time.Advance(TimeSpan.FromMilliseconds(99));
+        Assert.False(handle.Durable.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await handle.Durable.WaitAsync(Guard);
         Assert.Equal(2, (await WalObjectsAsync(store)).Count);
 
         time.Advance(TimeSpan.FromSeconds(10));
         await db.FlushAsync();
         Assert.Equal(2, (await WalObjectsAsync(store)).Count);
+    }
+
+    [Fact]
+    public async Task A_durable_put_is_stored_at_once_without_the_clock_moving()
+    {
+        var store = new InMemoryObjectStore();
+        await using var db = await OpenAsync(store, time: Clock());   // the clock never moves in this test
+
+        for (var i = 0; i < 3; i++)
+        {
+            var handle = await db.PutAsync(K(i), V(i)).WaitAsync(Guard);
+            Assert.True(handle.Durable.IsCompletedSuccessfully);
+            Assert.Equal(V(i), await db.GetAsync(K(i), Remote));
+        }
+
+        Assert.Equal(4, (await WalObjectsAsync(store)).Count);   // the fence and one object per sequential durable put
+    }
+
+    [Fact]
+    public async Task Durable_writers_arriving_during_a_wal_put_share_the_next_one()
+    {
+        const int Writers = 1000;
+        var store = new HookedObjectStore();
+        await using var db = await OpenAsync(store, time: Clock());   // the clock never moves in this test
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.BeforePut = (path, _) =>
+        {
+            if (path != WalPath(2))
+            {
+                return Task.CompletedTask;
+            }
+
+            held.TrySetResult();
+            return release.Task;
+        };
+
+        try
+        {
+            var leader = db.PutAsync(K(0), V(0));                    // seals WAL 2 at once; its PUT is held
+            await held.Task.WaitAsync(Guard);
+
+            // Each put is applied before PutAsync returns; all of them then wait for durability at once.
+            var followers = Enumerable.Range(1, Writers).Select(i => db.PutAsync(K(i), V(i))).ToList();
+            Assert.False(leader.IsCompleted);
+            Assert.DoesNotContain(followers, f => f.IsCompleted);
+            Assert.Equal([1UL], (await WalObjectsAsync(store.Inner)).Select(o => o.Id));   // the fence; WAL 2 is in flight
+
+            release.SetResult();
+            var handles = await Task.WhenAll(followers).WaitAsync(Guard);
+            await leader.WaitAsync(Guard);
+
+            _ = Assert.Single(handles.Select(h => h.Durable).Distinct());
+            Assert.Equal([1UL, 2, 3], (await WalObjectsAsync(store.Inner)).Select(o => o.Id));   // fence, leader, all followers
+        }
+        finally
+        {
+            release.TrySetResult();   // never leave the close waiting on the held PUT
+        }
     }
 
     [Fact]
