@@ -20,9 +20,9 @@ internal sealed class GcManifestAccess
         _update = update;
     }
 
-    /// <summary>Through the open database's keeper: reads apply the latest manifest to the read state.</summary>
+    /// <summary>Through the open database's keeper: reads apply the latest manifest to the read state and stand in for the next poll.</summary>
     public static GcManifestAccess ForKeeper(ManifestKeeper keeper)
-        => new(keeper.RefreshAsync, (mutate, ct) => keeper.UpdateAsync(mutate, cancellationToken: ct));
+        => new(keeper.RefreshForPollAsync, (mutate, ct) => keeper.UpdateAsync(mutate, cancellationToken: ct));
 
     /// <summary>Straight through the manifest store (an admin process).</summary>
     public static GcManifestAccess ForStore(ManifestStore store)

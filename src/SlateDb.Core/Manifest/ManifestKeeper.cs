@@ -14,9 +14,9 @@ namespace SlateDb.Manifest;
 //     per id (a change may ask for its own apply instead, e.g. to retire a flushed memtable in the same swap).
 //  3. The poller tolerates what a retry can fix (store outages, lost races) and fails the owner on what it cannot:
 //     a newer epoch (FencedException), a manifest that fails verification, an epoch below ours, missing manifests.
-//  4. A poll tick that finds the latest was re-read by someone else (RefreshAsync: the collector, the compactor) since
-//     the previous tick skips its own read: that read was at most one interval ago, so the view is never older than two
-//     intervals, and an idle database with a collector pays one read per interval, not two.
+//  4. A poll tick that finds the latest was re-read by the collector (RefreshForPollAsync) since the previous tick skips
+//     its own read: that read was at most one interval ago, so the view is never older than two intervals, and an idle
+//     database with a collector pays one read per interval, not two.
 //
 // Outline
 //   UpdateAsync(mutate) → lock → FenceableManifest.UpdateAsync (epoch-checked CAS, re-apply on conflict)
@@ -90,14 +90,21 @@ internal sealed class ManifestKeeper
 
     /// <summary>Re-reads the latest manifest now and applies it.</summary>
     /// <exception cref="FencedException">A newer process claimed the epoch.</exception>
-    public async Task<VersionedManifest> RefreshAsync(CancellationToken cancellationToken = default)
+    public Task<VersionedManifest> RefreshAsync(CancellationToken cancellationToken = default) => RefreshCoreAsync(cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RefreshAsync"/>, and the read stands in for the next poll tick, which is skipped (the collector's
+    /// read: it runs at most every few minutes, so a view is at most two poll intervals old only right after one).
+    /// </summary>
+    /// <exception cref="FencedException">A newer process claimed the epoch.</exception>
+    public async Task<VersionedManifest> RefreshForPollAsync(CancellationToken cancellationToken = default)
     {
         var latest = await RefreshCoreAsync(cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _readSincePoll, 1);
         return latest;
     }
 
-    // A poll tick: skipped when another caller read the latest since the previous tick (invariant 4).
+    // A poll tick: skipped when the collector read the latest since the previous tick (invariant 4).
     private async Task PollOnceAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _readSincePoll, 0) == 0)
@@ -134,7 +141,7 @@ internal sealed class ManifestKeeper
     /// <param name="stop">Ends polling.</param>
     /// <param name="poll">
     /// What one poll does (a read-only view also tails the WAL); by default a re-read of the latest manifest, skipped when
-    /// <see cref="RefreshAsync"/> ran since the previous tick.
+    /// <see cref="RefreshForPollAsync"/> ran since the previous tick.
     /// </param>
     public Task PollAsync(
         TimeProvider time, TimeSpan interval, string dbPath, Action<Exception> onFatal, CancellationToken stop, Func<CancellationToken, Task>? poll = null)

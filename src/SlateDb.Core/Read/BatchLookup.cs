@@ -124,12 +124,7 @@ internal static class BatchLookup
     private static async Task LookUpInTableAsync(
         TableView table, List<Probe> probes, TableCache tables, ulong bound, SemaphoreSlim fetches, CancellationToken cancellationToken)
     {
-        SstReader reader;
-        if (table.Reader is { } open)
-        {
-            reader = open;
-        }
-        else
+        if (!tables.TryGetOpen(table, out var reader))
         {
             await fetches.WaitAsync(cancellationToken).ConfigureAwait(false);
             try

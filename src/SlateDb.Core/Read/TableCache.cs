@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using SlateDb.Cache;
 using SlateDb.Format;
 using SlateDb.ObjectStore;
@@ -67,9 +68,8 @@ internal sealed class TableCache
     /// <summary>The reader for <paramref name="table"/>; completes synchronously once it is open.</summary>
     public ValueTask<SstReader> GetAsync(TableView table, CancellationToken cancellationToken)
     {
-        if (table.CacheEntry is { Reader: { } open } remembered)
+        if (TryGetOpen(table, out var open))
         {
-            Touch(remembered);
             return new ValueTask<SstReader>(open);
         }
 
@@ -84,6 +84,20 @@ internal sealed class TableCache
 #pragma warning restore VSTHRD103
         Remember(table, entry);
         return new ValueTask<SstReader>(reader);
+    }
+
+    /// <summary>The reader of <paramref name="table"/> when the view remembers it open (no lookup, never waits).</summary>
+    public bool TryGetOpen(TableView table, [NotNullWhen(true)] out SstReader? reader)
+    {
+        if (table.CacheEntry is { Reader: { } open } remembered)
+        {
+            Touch(remembered);
+            reader = open;
+            return true;
+        }
+
+        reader = null;
+        return false;
     }
 
     /// <summary>
