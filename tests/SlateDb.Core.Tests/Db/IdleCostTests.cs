@@ -11,12 +11,7 @@ public sealed class IdleCostTests
     public async Task An_idle_database_with_default_settings_makes_one_request_per_manifest_poll()
     {
         const int polls = 120;
-        var time = Clock();
-        var store = new InstrumentedObjectStore(new InMemoryObjectStore(null, time), recordLog: true);
-        var settings = new Settings();
-        var db = await OpenAsync(store, settings, time);
-        await db.PutAsync(K(1), V(1), NoWait);
-        await db.FlushAsync(FlushType.MemTable);
+        var (db, time, store) = await OpenWithOneFlushAsync();
         store.Reset();
 
         await IdleAsync(db, time, polls);
@@ -33,12 +28,7 @@ public sealed class IdleCostTests
     [Fact]
     public async Task Over_hours_of_idling_with_default_settings_the_collector_shares_the_poll_and_the_database_makes_at_most_one_request_per_second()
     {
-        var time = Clock();
-        var store = new InstrumentedObjectStore(new InMemoryObjectStore(null, time), recordLog: true);
-        var settings = new Settings();
-        var db = await OpenAsync(store, settings, time);
-        await db.PutAsync(K(1), V(1), NoWait);
-        await db.FlushAsync(FlushType.MemTable);
+        var (db, time, store) = await OpenWithOneFlushAsync();
 
         // The first hour lets the collector delete what the open left behind and settle; the next three are counted.
         await IdleAsync(db, time, 3600);
@@ -52,6 +42,17 @@ public sealed class IdleCostTests
         var next = new SlateDb.Layout.DbPaths(DbPath).ManifestPath(db.Engine.Manifest.Id + 1);
         Assert.All(requests, r => Assert.Equal($"Get {next}", $"{r.Operation} {r.Path}"));
         await db.CloseAsync();
+    }
+
+    // A database with default settings that wrote one row and flushed it.
+    private static async Task<(SlateDb.Db Db, Microsoft.Extensions.Time.Testing.FakeTimeProvider Time, InstrumentedObjectStore Store)> OpenWithOneFlushAsync()
+    {
+        var time = Clock();
+        var store = new InstrumentedObjectStore(new InMemoryObjectStore(null, time), recordLog: true);
+        var db = await OpenAsync(store, new Settings(), time);
+        await db.PutAsync(K(1), V(1), NoWait);
+        await db.FlushAsync(FlushType.MemTable);
+        return (db, time, store);
     }
 
     // Advances the clock one (default) poll interval at a time and awaits each tick, so none is coalesced.
