@@ -31,6 +31,18 @@ public sealed class Db : IAsyncDisposable
 
     internal DbEngine Engine => _engine;
 
+    /// <summary>
+    /// Whether the database is open, closed, fenced or failed, when it last stored a WAL object and whether writes wait
+    /// to be made durable; cheap (no I/O), for health checks.
+    /// </summary>
+    public DbStatus Status => new()
+    {
+        State = _engine.Lifecycle.PublicState,
+        Failure = _engine.Lifecycle.Cause,
+        LastDurableWalWrite = _engine.LastWalStoredAt,
+        HasPendingWrites = _engine.WriteLoop.VisibleSeq > _engine.WriteLoop.DurableSeq,
+    };
+
     /// <summary>Opens (or creates) the database at <paramref name="path"/> in <paramref name="store"/> with default settings.</summary>
     /// <param name="path">The database's path inside the store, such as <c>orders</c> or <c>tenants/a/orders</c>.</param>
     /// <param name="store">The object store holding the database.</param>
@@ -103,7 +115,13 @@ public sealed class Db : IAsyncDisposable
         }
 
         Limits.ValidateWriteSize(batch.EncodedBytes, _maxWriteBytes, nameof(batch));
+        return DbTracing.Enabled
+            ? TraceWriteAsync(batch.Count, writeOptions, () => WriteCoreAsync(batch, writeOptions, cancellationToken))
+            : WriteCoreAsync(batch, writeOptions, cancellationToken);
+    }
 
+    private Task<WriteHandle> WriteCoreAsync(WriteBatch batch, WriteOptions? writeOptions, CancellationToken cancellationToken)
+    {
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled<WriteHandle>(cancellationToken);
@@ -134,6 +152,34 @@ public sealed class Db : IAsyncDisposable
     public ValueTask<byte[]?> GetAsync(ReadOnlyMemory<byte> key, ReadOptions? readOptions = null, CancellationToken cancellationToken = default)
     {
         Limits.ValidateKey(key.Span, nameof(key));
+        return DbTracing.Enabled ? GetTracedAsync(key, readOptions, cancellationToken) : GetCoreAsync(key, readOptions, cancellationToken);
+    }
+
+    /// <summary>The value of the UTF-8 encoding of <paramref name="key"/>, or null.</summary>
+    public ValueTask<byte[]?> GetAsync(string key, ReadOptions? readOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return GetAsync(Encoding.UTF8.GetBytes(key), readOptions, cancellationToken);
+    }
+
+    private async ValueTask<byte[]?> GetTracedAsync(ReadOnlyMemory<byte> key, ReadOptions? readOptions, CancellationToken cancellationToken)
+    {
+        using var activity = DbTracing.Start("slatedb.get", DbPath);
+        try
+        {
+            var value = await GetCoreAsync(key, readOptions, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("slatedb.found", value is not null);
+            return value;
+        }
+        catch (Exception e)
+        {
+            DbTracing.Failed(activity, e);
+            throw;
+        }
+    }
+
+    private ValueTask<byte[]?> GetCoreAsync(ReadOnlyMemory<byte> key, ReadOptions? readOptions, CancellationToken cancellationToken)
+    {
         if (!_engine.Lifecycle.IsOpen)
         {
             return ValueTask.FromException<byte[]?>(_engine.Lifecycle.ReadError());
@@ -170,13 +216,6 @@ public sealed class Db : IAsyncDisposable
         }
     }
 
-    /// <summary>The value of the UTF-8 encoding of <paramref name="key"/>, or null.</summary>
-    public ValueTask<byte[]?> GetAsync(string key, ReadOptions? readOptions = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        return GetAsync(Encoding.UTF8.GetBytes(key), readOptions, cancellationToken);
-    }
-
     /// <summary>
     /// The keys and values in <paramref name="range"/> in key order, as they are when this is called (later writes are
     /// not seen). Use <see cref="KeyRange.Prefix(ReadOnlyMemory{byte})"/> for prefix scans.
@@ -188,7 +227,10 @@ public sealed class Db : IAsyncDisposable
         _engine.Lifecycle.ThrowIfNotReadable();
         _engine.Services.Metrics.Scan();
         var bound = Bound(readOptions);
-        return new DbIterator(new ScanIterator(_engine.Pins.Pin(_engine.State), range, bound, _engine.Tables, _engine.Lifecycle, cancellationToken), DbPath);
+        return new DbIterator(
+            new ScanIterator(_engine.Pins.Pin(_engine.State), range, bound, _engine.Tables, _engine.Lifecycle, cancellationToken),
+            DbPath,
+            DbTracing.Enabled ? DbTracing.StartDetached("slatedb.scan", DbPath) : null);
     }
 
     /// <summary>
@@ -199,6 +241,11 @@ public sealed class Db : IAsyncDisposable
     /// <exception cref="DbClosedException">The database is closed, or closed because a background task failed (the message names it).</exception>
     /// <exception cref="SlateDbException">The object store failed (<see cref="SlateDbErrorKind.Unavailable"/> or <see cref="SlateDbErrorKind.Data"/>).</exception>
     public Task FlushAsync(FlushType flushType = FlushType.Wal, CancellationToken cancellationToken = default)
+        => DbTracing.Enabled
+            ? DbTracing.RunAsync("slatedb.flush", DbPath, null, () => FlushCoreAsync(flushType, cancellationToken), a => a.SetTag("slatedb.flush.type", flushType.ToString()))
+            : FlushCoreAsync(flushType, cancellationToken);
+
+    private Task FlushCoreAsync(FlushType flushType, CancellationToken cancellationToken)
     {
         try
         {
@@ -228,13 +275,23 @@ public sealed class Db : IAsyncDisposable
     /// <exception cref="DbClosedException">The database is closed.</exception>
     public Task<CheckpointResult> CreateCheckpointAsync(
         CheckpointScope scope, CheckpointOptions? options = null, CancellationToken cancellationToken = default)
-        => _engine.CreateCheckpointAsync(scope, options, cancellationToken);
+        => DbTracing.Enabled
+            ? DbTracing.RunAsync(
+                "slatedb.checkpoint",
+                DbPath,
+                null,
+                () => _engine.CreateCheckpointAsync(scope, options, cancellationToken),
+                (a, r) => a.SetTag("slatedb.checkpoint.scope", scope.ToString()).SetTag("slatedb.checkpoint.id", r.Id.ToString()).SetTag("slatedb.manifest.id", (long)r.ManifestId))
+            : _engine.CreateCheckpointAsync(scope, options, cancellationToken);
 
     /// <summary>
     /// Flushes the memtable to L0, records the WAL position in the manifest and stops the background work. Later calls
     /// do nothing; every other call fails with <see cref="DbClosedException"/> afterwards.
     /// </summary>
-    public Task CloseAsync(CancellationToken cancellationToken = default) => MapStoreErrorsAsync(_engine.CloseAsync(cancellationToken), "closing");
+    public Task CloseAsync(CancellationToken cancellationToken = default)
+        => DbTracing.Enabled
+            ? DbTracing.RunAsync("slatedb.close", DbPath, null, () => MapStoreErrorsAsync(_engine.CloseAsync(cancellationToken), "closing"))
+            : MapStoreErrorsAsync(_engine.CloseAsync(cancellationToken), "closing");
 
     /// <summary>
     /// Closes the database like <see cref="CloseAsync"/>, except that it does not throw again the failure that had already
@@ -271,6 +328,23 @@ public sealed class Db : IAsyncDisposable
         => readOptions?.DurabilityFilter == DurabilityLevel.Remote ? _engine.WriteLoop.DurableSeq : _engine.WriteLoop.VisibleSeq;
 
     private Task<WriteHandle> WriteOneAsync(
+        RowKind kind, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, WriteOptions? writeOptions, CancellationToken cancellationToken)
+        => DbTracing.Enabled
+            ? TraceWriteAsync(1, writeOptions, () => WriteOneCoreAsync(kind, key, value, writeOptions, cancellationToken))
+            : WriteOneCoreAsync(kind, key, value, writeOptions, cancellationToken);
+
+    private Task<WriteHandle> TraceWriteAsync(int rows, WriteOptions? writeOptions, Func<Task<WriteHandle>> write)
+    {
+        var awaitDurable = writeOptions?.AwaitDurable != false;
+        return DbTracing.RunAsync(
+            "slatedb.write",
+            DbPath,
+            null,
+            write,
+            (a, handle) => a.SetTag("slatedb.rows", rows).SetTag("slatedb.await_durable", awaitDurable).SetTag("slatedb.seq", (long)handle.Seq));
+    }
+
+    private Task<WriteHandle> WriteOneCoreAsync(
         RowKind kind, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, WriteOptions? writeOptions, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)

@@ -54,6 +54,7 @@ internal sealed class DbEngine
     private Task _gc = Task.CompletedTask;
     private Task? _closeTask;
     private int _failing;
+    private long _lastWalStoredTicks;
 
     public DbEngine(EngineServices services, DbPaths paths, IObjectStore mainStore, IObjectStore walStore, FenceableManifest manifest)
     {
@@ -69,7 +70,7 @@ internal sealed class DbEngine
         State = new DbStateHolder(new DbState(
             new Memtables.Memtable(), [], ManifestViews.L0(current, paths), ManifestViews.SortedRuns(current, paths)));
         _backpressure = new Backpressure(settings.MaxUnflushedBytes);
-        _walWriter = new WalWriter(walStore, paths, services, w => _backpressure.WalStored(w.Bytes), e => Fail(StoreErrors.BackgroundFailure(_walWriter!.Name, e)));
+        _walWriter = new WalWriter(walStore, paths, services, WalStored, e => Fail(StoreErrors.BackgroundFailure(_walWriter!.Name, e)));
         _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, e => Fail(StoreErrors.BackgroundFailure(_flusher!.Name, e)));
         var walOptions = new Format.SstWriterOptions { BlockSize = settings.BlockSize, Compression = settings.Compression };
         WriteLoop = new WriteLoop(
@@ -101,6 +102,9 @@ internal sealed class DbEngine
     /// <summary>The highest WAL id stored (or this writer's fence before the first).</summary>
     public ulong LastDurableWalId => _walWriter.LastDurableWalId;
 
+    /// <summary>When this writer last stored a WAL object (its fence at the open, until the first write is durable).</summary>
+    public DateTimeOffset LastWalStoredAt => new(Volatile.Read(ref _lastWalStoredTicks), TimeSpan.Zero);
+
     /// <summary>Whether the database had already failed or been fenced when closing began.</summary>
     public bool FailedBeforeClose { get; private set; }
 
@@ -114,8 +118,10 @@ internal sealed class DbEngine
     public void StartWriting(ulong fenceId)
     {
         WriteLoop.FinishReplay(fenceId);
+        Volatile.Write(ref _lastWalStoredTicks, Services.Time.GetUtcNow().UtcTicks);
         _walWriter.Start(fenceId, WriteLoop.LastSeq);
         WriteLoop.StartTimer();
+        Services.Metrics.Observe(() => WriteLoop.UnflushedBytes, () => State.Current.L0.Length, () => State.Current.SortedRuns.Length, () => LastWalStoredAt, Services.Time);
         _poller = _manifest.PollAsync(Services.Time, Services.Settings.ManifestPollInterval, Services.DbPath, e => Fail(StoreErrors.BackgroundFailure("the manifest poller", e)), _stop.Token);
         if (Services.Settings.Gc is { } gc)
         {
@@ -178,6 +184,7 @@ internal sealed class DbEngine
     public async Task AbortAsync()
     {
         Fail(new DbClosedException($"Opening '{Services.DbPath}' failed."));
+        Services.Metrics.StopObserving();
         await _walWriter.DrainAsync().ConfigureAwait(false);
         await _flusher.DrainAsync().ConfigureAwait(false);
         await StopPollerAsync().ConfigureAwait(false);
@@ -245,6 +252,7 @@ internal sealed class DbEngine
             }
         }
 
+        Services.Metrics.StopObserving();
         Log.Closed(Services.Logger, Services.DbPath);
 
         // A database that failed or was fenced could not flush what it held: closing it must not look like success.
@@ -299,6 +307,7 @@ internal sealed class DbEngine
             },
             cancellationToken: cancellationToken).ConfigureAwait(false);
         Log.CheckpointCreated(Services.Logger, Services.DbPath, id, created!.ManifestId, scope);
+        Services.Metrics.CheckpointCreated();
         return new CheckpointResult { Id = id, ManifestId = created.ManifestId };
     }
 
@@ -326,6 +335,12 @@ internal sealed class DbEngine
         }
 
         return changed;
+    }
+
+    private void WalStored(SealedWal stored)
+    {
+        Volatile.Write(ref _lastWalStoredTicks, Services.Time.GetUtcNow().UtcTicks);
+        _backpressure.WalStored(stored.Bytes);
     }
 
     private async Task WaitForRoomSlowAsync(CancellationToken cancellationToken)
