@@ -13,9 +13,24 @@ internal sealed partial class SlateDbCacheSweeper(SlateDbCache cache, TimeProvid
     /// <summary>Raised after each sweep with the number of entries removed (-1 when it failed).</summary>
     internal event Action<int>? SweepFinished;
 
+    // Created when the host starts (ExecuteAsync may run later, on another thread), so the first interval counts from the start.
+    private PeriodicTimer? _timer;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _timer = new PeriodicTimer(cache.Options.SweepInterval, time);
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _timer?.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(cache.Options.SweepInterval, time);
+        var timer = _timer ?? throw new InvalidOperationException("The sweeper runs only after StartAsync.");
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
