@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -7,22 +8,27 @@ using SlateDb.ObjectStore;
 namespace SlateDb.Extensions.Hosting;
 
 /// <summary>
-/// One registered database: opened by its hosted service when the host starts, closed when it stops.
+/// One registered database: opened when the host starts (its hosted service) or when it is first resolved, whichever
+/// comes first, and closed when the host stops.
 /// </summary>
 /// <remarks>
-/// Invariants: the database is opened at most once; <see cref="Db"/> is the open database or an error saying why there
-/// is none (not started yet, the open failed, or closed); closing flushes the memtable to L0 and records the WAL position.
+/// Invariants: the database is opened at most once (one shared open task; a failed open is not retried, its error is
+/// what every later resolution gets); after <see cref="CloseAsync"/> it is never opened again; closing flushes the
+/// memtable to L0 and records the WAL position.
+/// <para>
+/// The host constructs every hosted service before it starts any, so a hosted service that takes the <see cref="Db"/>
+/// in its constructor resolves it before the database's own hosted service ran: that resolution opens it, blocking.
+/// </para>
 /// </remarks>
 internal sealed class SlateDbInstance
 {
     private readonly IServiceProvider _services;
     private readonly Lock _lock = new();
-    private Db? _db;
-    private Exception? _openError;
-    private bool _closed;
 
     // Stores this instance created from URIs (S3 and Azure stores own SDK clients): disposed after the database closes.
     private readonly List<IObjectStore> _ownedStores = [];
+    private Task<Db>? _opening;
+    private bool _closed;
 
     public SlateDbInstance(string name, IServiceProvider services)
     {
@@ -36,26 +42,50 @@ internal sealed class SlateDbInstance
     /// <summary>The options the database opened (or will open) with.</summary>
     public SlateDbOptions Options => _services.GetRequiredService<IOptionsMonitor<SlateDbOptions>>().Get(Name);
 
-    /// <summary>The open database, or null before the host started it, after a failed open, or after it closed.</summary>
+    /// <summary>The open database, or null before it opened, after a failed open, or after it closed.</summary>
     public Db? OpenDb
     {
         get
         {
             lock (_lock)
             {
-                return _closed ? null : _db;
+                return !_closed && _opening is { IsCompletedSuccessfully: true } opened ? opened.Result : null;
             }
         }
     }
 
     /// <summary>Why opening failed, or null.</summary>
-    public Exception? OpenError => Volatile.Read(ref _openError);
+    public Exception? OpenError
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _opening is { IsFaulted: true } failed ? failed.Exception?.InnerException : null;
+            }
+        }
+    }
 
-    /// <summary>The open database.</summary>
-    /// <exception cref="InvalidOperationException">The database is not open: the message says whether the host has not started it, opening failed or it closed.</exception>
-    public Db Db => OpenDb ?? throw new InvalidOperationException(NotOpenReason());
+    /// <summary>The open database, opened now (blocking) if the host has not opened it yet.</summary>
+    /// <exception cref="InvalidOperationException">The host stopped and closed it, or opening failed (the cause is inside).</exception>
+    [SuppressMessage("Usage", "VSTHRD002", Justification = "A DI factory is synchronous; the open runs without a synchronization context (ConfigureAwait(false) throughout).")]
+    public Db Db
+    {
+        get
+        {
+            var opening = OpenSharedAsync(CancellationToken.None);
+            try
+            {
+                return opening.GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is not InvalidOperationException)
+            {
+                throw new InvalidOperationException($"SlateDb database '{Name}' failed to open: {e.Message}", e);
+            }
+        }
+    }
 
-    /// <summary>Why <see cref="Db"/> is not available now.</summary>
+    /// <summary>Why <see cref="OpenDb"/> is null now.</summary>
     public string NotOpenReason()
     {
         lock (_lock)
@@ -65,67 +95,37 @@ internal sealed class SlateDbInstance
                 return $"SlateDb database '{Name}' is closed: the host stopped.";
             }
 
-            return _openError is { } error
-                ? $"SlateDb database '{Name}' failed to open: {error.Message}"
-                : $"SlateDb database '{Name}' is not open yet: it opens when the host starts (its IHostedService).";
+            return _opening switch
+            {
+                { IsFaulted: true } failed => $"SlateDb database '{Name}' failed to open: {failed.Exception?.InnerException?.Message}",
+                { IsCompleted: false } => $"SlateDb database '{Name}' is opening.",
+                _ => $"SlateDb database '{Name}' is not open yet: it opens when the host starts (its IHostedService) or when it is first resolved.",
+            };
         }
     }
 
-    /// <summary>Opens the database (once).</summary>
-    public async Task OpenAsync(CancellationToken cancellationToken)
-    {
-        lock (_lock)
-        {
-            if (_db is not null || _closed)
-            {
-                return;
-            }
-        }
-
-        try
-        {
-            var options = Options;
-            var store = options.Store ?? FromUri(options.StoreUri, "StoreUri")
-                ?? throw new InvalidOperationException(
-                    $"SlateDb database '{Name}' has no object store: set 'SlateDb:{Name}:StoreUri' in configuration, or StoreUri or Store in AddSlateDb's options.");
-            var walStore = options.WalStore ?? FromUri(options.WalStoreUri, "WalStoreUri");
-            var builder = Db.Builder(options.Path ?? Name, store)
-                .WithSettings(options.Settings)
-                .WithLogger(_services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance)
-                .WithTimeProvider(_services.GetService<TimeProvider>() ?? TimeProvider.System);
-            if (walStore is not null)
-            {
-                builder.WithWalObjectStore(walStore);
-            }
-
-            var db = await builder.BuildAsync(cancellationToken).ConfigureAwait(false);
-            lock (_lock)
-            {
-                _db = db;
-            }
-        }
-        catch (Exception e)
-        {
-            Volatile.Write(ref _openError, e);
-            throw;
-        }
-    }
+    /// <summary>Opens the database (once; later calls share the first call's open).</summary>
+    public Task OpenAsync(CancellationToken cancellationToken) => OpenSharedAsync(cancellationToken);
 
     /// <summary>Closes the database: flushes it to L0 and records the WAL position (a failure that already closed it is not thrown again).</summary>
     public async Task CloseAsync()
     {
-        Db? db;
+        Task<Db>? opening;
         lock (_lock)
         {
-            db = _db;
+            opening = _opening;
             _closed = true;
         }
 
         try
         {
-            if (db is not null)
+            if (opening is not null)
             {
-                await db.DisposeAsync().ConfigureAwait(false);
+                await ((Task)opening).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (opening.IsCompletedSuccessfully)
+                {
+                    await opening.Result.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }
         finally
@@ -135,6 +135,42 @@ internal sealed class SlateDbInstance
                 (store as IDisposable)?.Dispose();
             }
         }
+    }
+
+    private Task<Db> OpenSharedAsync(CancellationToken cancellationToken)
+    {
+        Task<Db> opening;
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                throw new InvalidOperationException($"SlateDb database '{Name}' is closed: the host stopped.");
+            }
+
+            opening = _opening ??= OpenCoreAsync();
+        }
+
+        return opening.WaitAsync(cancellationToken);
+    }
+
+    private async Task<Db> OpenCoreAsync()
+    {
+        await Task.Yield();
+        var options = Options;
+        var store = options.Store ?? FromUri(options.StoreUri, "StoreUri")
+            ?? throw new InvalidOperationException(
+                $"SlateDb database '{Name}' has no object store: set 'SlateDb:{Name}:StoreUri' in configuration, or StoreUri or Store in AddSlateDb's options.");
+        var walStore = options.WalStore ?? FromUri(options.WalStoreUri, "WalStoreUri");
+        var builder = Db.Builder(options.Path ?? Name, store)
+            .WithSettings(options.Settings)
+            .WithLogger(_services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance)
+            .WithTimeProvider(_services.GetService<TimeProvider>() ?? TimeProvider.System);
+        if (walStore is not null)
+        {
+            builder.WithWalObjectStore(walStore);
+        }
+
+        return await builder.BuildAsync().ConfigureAwait(false);
     }
 
     private IObjectStore? FromUri(string? uri, string key)
@@ -147,7 +183,11 @@ internal sealed class SlateDbInstance
         try
         {
             var store = ObjectStores.FromUri(uri);
-            _ownedStores.Add(store);
+            lock (_lock)
+            {
+                _ownedStores.Add(store);
+            }
+
             return store;
         }
         catch (ArgumentException e)

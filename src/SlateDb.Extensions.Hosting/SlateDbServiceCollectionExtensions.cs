@@ -15,7 +15,8 @@ public static class SlateDbServiceCollectionExtensions
     /// <summary>
     /// Registers the database <paramref name="name"/>: its options are bound from the configuration section
     /// <c>SlateDb:&lt;name&gt;</c> of the registered <see cref="IConfiguration"/> (if any), then changed by
-    /// <paramref name="configure"/>; it is opened when the host starts and closed (flushed to L0) when the host stops.
+    /// <paramref name="configure"/>; it is opened when the host starts (or when first resolved, if that is earlier: the
+    /// host constructs hosted services that take it before starting any) and closed (flushed to L0) when the host stops.
     /// Resolve it as the keyed service <c>[FromKeyedServices("name")] Db</c>; the first database registered is also the
     /// unkeyed <see cref="Db"/>.
     /// </summary>

@@ -67,13 +67,19 @@ public sealed class HostingTests
     }
 
     [Fact]
-    public async Task The_database_cannot_be_resolved_before_the_host_starts()
+    public async Task A_hosted_service_that_takes_the_database_in_its_constructor_gets_it_open()
     {
         var config = new Dictionary<string, string?> { ["SlateDb:orders:StoreUri"] = "memory://" };
-        using var host = Build(config, s => s.AddSlateDb("orders"));
+        using var host = Build(config, s => s.AddSlateDb("orders").AddHostedService<UsesDb>());
 
-        var error = Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredKeyedService<Db>("orders"));
-        Assert.Contains("'orders' is not open yet", error.Message, StringComparison.Ordinal);
+        var user = host.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<UsesDb>().Single();
+        Assert.Equal(DbLifecycleState.Open, user.Db.Status.State);
+        await host.StartAsync();
+        Assert.Same(user.Db, host.Services.GetRequiredKeyedService<Db>("orders"));
+        await host.StopAsync();
+        Assert.Equal(DbLifecycleState.Closed, user.Db.Status.State);
+        var error = Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredKeyedService<SlateDbInstance>("orders").Db);
+        Assert.Contains("'orders' is closed", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -83,6 +89,8 @@ public sealed class HostingTests
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
         Assert.Contains("SlateDb:orders:StoreUri", error.Message, StringComparison.Ordinal);
+        var resolved = Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredService<Db>());
+        Assert.Contains("SlateDb:orders:StoreUri", resolved.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -159,5 +167,12 @@ public sealed class HostingTests
 
         await host.StopAsync();
         Assert.Contains("closed", (await health.CheckHealthAsync()).Entries["slatedb-orders"].Description, StringComparison.Ordinal);
+    }
+
+    private sealed class UsesDb(Db db) : Microsoft.Extensions.Hosting.BackgroundService
+    {
+        public Db Db { get; } = db;
+
+        protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
     }
 }
