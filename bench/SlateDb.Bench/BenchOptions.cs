@@ -14,10 +14,21 @@ internal sealed class BenchOptions
           durable      concurrent writers, each put awaits durability
           readrandom   random gets after a fill and a memtable flush (data in the block cache)
           scan         one full scan after a fill and a memtable flush
+          compaction   a long write-heavy fillrandom (default 20 M keys, batches of 100) with compaction on, then
+                       readrandom and a full scan after compaction, for SlateDb and RocksDB in one run:
+                       ingest over time, write amplification, L0 count, memory (see --engines)
           clone        a database of >= 1 GiB on local files (64 KiB values unless --value-size), then a timed
                        DbAdmin.CreateCloneAsync with its PUTs and bytes written (not part of all)
           copy         the same database, then DbAdmin.CopyAsync to another local-file store timed side by
                        side with cp -r of the same folder, and their ratio (not part of all)
+          promote      hot-standby failover: a writer takes --num puts (default 8000), a following reader catches
+                       up, the writer acknowledges one more durable put and is abandoned, the reader is promoted;
+                       prints each round's PromoteAsync time (7 rounds; --store may be any store URI)
+          transaction  concurrent transfers between 10 000 accounts (--writers workers, default 4) as
+                       transactions (--isolation snapshot | serializable) or plain gets + batches
+                       (--isolation batch); reports the abort rate (not part of all)
+          getmany      rounds of 100 random keys after a fill to L0: one GetManyAsync vs 100 GetAsync, cold
+                       (a fresh instance per round) and warm (not part of all)
           all          each of the above once with defaults (fillrandom with batch 1 and 100,
                        durable with 1, 64 and 1000 writers), then a summary table
 
@@ -29,8 +40,13 @@ internal sealed class BenchOptions
           --flush-interval T    WAL flush interval, e.g. 100ms or 1s (default 100ms)
           --key-size N          key bytes (default 16)
           --value-size N        value bytes (default 100)
-          --store S             memory | file:<dir> (default: local files in a new temp folder, deleted afterwards)
+          --store S             memory | file:<dir>; promote also takes s3://… and az://… URIs (default: local files in a new temp folder, deleted afterwards)
+          --isolation I         transaction: snapshot (default) | serializable | batch
           --seed N              seed for keys and values (default 1)
+          --engines E           compaction: slatedb,rocksdb (default), or one of them
+          --block-cache N       compaction: block cache bytes for both engines (default 536870912)
+          --reads N             compaction: gets of readrandom after the fill (default 1000000)
+          --report-every T      compaction: progress line interval (default 10s)
           --warmup N            operations of an unmeasured run of the same workload on a scratch database
                                 first, so the JIT has optimized the hot paths (default: a fifth of --num;
                                 0 measures a cold start)
@@ -56,15 +72,29 @@ internal sealed class BenchOptions
 
     public int Seed { get; private set; } = 1;
 
+    public string Isolation { get; private set; } = "snapshot";
+
     public long? Warmup { get; private set; }
+
+    public IReadOnlyList<string> Engines { get; private set; } = ["slatedb", "rocksdb"];
+
+    public long BlockCacheBytes { get; private set; } = 512L * 1024 * 1024;
+
+    public long Reads { get; private set; } = 1_000_000;
+
+    public TimeSpan ReportEvery { get; private set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The operations the workload runs: --num, or the workload's default.</summary>
     public long EffectiveNum => Num ?? Workload switch
     {
         "fillseq" or "fillrandom" => Batch >= 10 ? 1_000_000 : 300_000,
+        "compaction" => 20_000_000,
         "durable" => Math.Max(20, (Writers ?? 64) * 20L),
         "readrandom" => 300_000,
+        "transaction" => 200_000,
+        "getmany" => 100_000,
         "clone" or "copy" => (long)Math.Ceiling(1.05 * 1024 * 1024 * 1024 / ValueSize),
+        "promote" => 8_000,
         _ => 1_000_000,
     };
 
@@ -79,12 +109,17 @@ internal sealed class BenchOptions
             throw new ArgumentException("Name a workload first.");
         }
 
-        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "clone" or "copy" or "all"))
+        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "compaction" or "clone" or "copy" or "promote" or "transaction" or "getmany" or "all"))
         {
             throw new ArgumentException($"Unknown workload '{args[0]}'.");
         }
 
         var options = new BenchOptions { Workload = args[0] };
+        if (options.Workload == "compaction")
+        {
+            options.Batch = 100;
+        }
+
         if (args[0] is "clone" or "copy")
         {
             options.ValueSize = 64 * 1024;
@@ -110,6 +145,15 @@ internal sealed class BenchOptions
                 case "--value-size": options.ValueSize = PositiveInt(name, value); break;
                 case "--store": options.Store = value; break;
                 case "--seed": options.Seed = PositiveInt(name, value); break;
+                case "--engines": options.Engines = ParseEngines(value); break;
+                case "--block-cache": options.BlockCacheBytes = PositiveLong(name, value); break;
+                case "--reads": options.Reads = PositiveLong(name, value); break;
+                case "--report-every": options.ReportEvery = Duration(name, value); break;
+                case "--isolation":
+                    options.Isolation = value is "snapshot" or "serializable" or "batch"
+                        ? value
+                        : throw new ArgumentException($"--isolation takes snapshot, serializable or batch, not '{value}'.");
+                    break;
                 case "--warmup": options.Warmup = value == "0" ? 0 : PositiveLong(name, value); break;
                 default: throw new ArgumentException($"Unknown option {name}.");
             }
@@ -136,6 +180,14 @@ internal sealed class BenchOptions
         copy.Seed = Seed + 1;
         copy.Warmup = 0;
         return copy;
+    }
+
+    private static string[] ParseEngines(string value)
+    {
+        var engines = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return engines.Length > 0 && engines.All(e => e is "slatedb" or "rocksdb")
+            ? engines
+            : throw new ArgumentException($"--engines takes slatedb, rocksdb or both (comma-separated), not '{value}'.");
     }
 
     private static long PositiveLong(string name, string value)

@@ -18,9 +18,29 @@ Console.WriteLine($"SlateDb bench: {string.Join(' ', args)}");
 Console.WriteLine($".NET {Environment.Version}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores, " +
                   $"key {options.KeySize} B, value {options.ValueSize} B, store {options.Store ?? "local files (temp folder)"}");
 
+if (options.Workload == "compaction")
+{
+    await CompactionWorkload.RunAsync(options);
+    return 0;
+}
+
+if (options.Workload == "promote")
+{
+    return await PromoteBench.RunAsync(options);
+}
+
 if (options.Workload is "clone" or "copy")
 {
     return await CloneCopyBench.RunAsync(options);
+}
+
+if (options.Workload is "getmany")
+{
+    var reads = await TransactionWorkloads.GetManyAsync(options);
+    Console.WriteLine(BenchResult.TableHeader);
+    reads.ToList().ForEach(r => Console.WriteLine(r.TableRow()));
+    reads.ToList().ForEach(r => Console.WriteLine($"{r.Name}: {r.Note}"));
+    return 0;
 }
 
 var runs = options.Workload != "all"
@@ -73,5 +93,6 @@ static Task<BenchResult> RunAsync(BenchOptions run) => run.Workload switch
     "fillrandom" => Workloads.FillAsync(run, sequential: false),
     "durable" => Workloads.DurableAsync(run),
     "readrandom" => Workloads.ReadRandomAsync(run),
+    "transaction" => TransactionWorkloads.TransferAsync(run),
     _ => Workloads.ScanAsync(run),
 };

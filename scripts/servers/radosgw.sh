@@ -53,6 +53,8 @@ start_once() {
   fsid=$(cat /proc/sys/kernel/random/uuid)
   osd_uuid=$(cat /proc/sys/kernel/random/uuid)
 
+  # tcp_nodelay=1: without it the server's Nagle delay meets the client's delayed ACK and every request on a kept-alive
+  # connection (what the AWS SDK uses) takes about 44 ms instead of about 1 ms.
   cat >"$conf" <<CONF
 [global]
 fsid = $fsid
@@ -94,7 +96,7 @@ mon max pg per osd = 1000
 osd max object name len = 460
 osd max object namespace len = 64
 [client.rgw]
-rgw frontends = beast endpoint=127.0.0.1:$rgw_port
+rgw frontends = beast endpoint=127.0.0.1:$rgw_port tcp_nodelay=1
 rgw data = $dir/rgw
 rgw dns name = 127.0.0.1
 CONF

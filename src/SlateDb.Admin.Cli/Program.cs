@@ -1,1 +1,3 @@
-return 0;
+using SlateDb.Admin.Cli;
+
+return await SlateDbCli.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

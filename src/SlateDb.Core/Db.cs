@@ -152,7 +152,7 @@ public sealed class Db : IAsyncDisposable
     public ValueTask<byte[]?> GetAsync(ReadOnlyMemory<byte> key, ReadOptions? readOptions = null, CancellationToken cancellationToken = default)
     {
         Limits.ValidateKey(key.Span, nameof(key));
-        return DbTracing.Enabled ? GetTracedAsync(key, readOptions, cancellationToken) : GetCoreAsync(key, readOptions, cancellationToken);
+        return DbReads.GetAsync(_engine, key, Bound(readOptions), cancellationToken);
     }
 
     /// <summary>The value of the UTF-8 encoding of <paramref name="key"/>, or null.</summary>
@@ -160,60 +160,6 @@ public sealed class Db : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         return GetAsync(Encoding.UTF8.GetBytes(key), readOptions, cancellationToken);
-    }
-
-    private async ValueTask<byte[]?> GetTracedAsync(ReadOnlyMemory<byte> key, ReadOptions? readOptions, CancellationToken cancellationToken)
-    {
-        using var activity = DbTracing.Start("slatedb.get", DbPath);
-        try
-        {
-            var value = await GetCoreAsync(key, readOptions, cancellationToken).ConfigureAwait(false);
-            activity?.SetTag("slatedb.found", value is not null);
-            return value;
-        }
-        catch (Exception e)
-        {
-            DbTracing.Failed(activity, e);
-            throw;
-        }
-    }
-
-    private ValueTask<byte[]?> GetCoreAsync(ReadOnlyMemory<byte> key, ReadOptions? readOptions, CancellationToken cancellationToken)
-    {
-        if (!_engine.Lifecycle.IsOpen)
-        {
-            return ValueTask.FromException<byte[]?>(_engine.Lifecycle.ReadError());
-        }
-
-        _engine.Services.Metrics.Get();
-        var bound = Bound(readOptions);
-        var state = _engine.State.Current;
-        if (PointLookup.TryGetFromMemtables(state, key.Span, bound, out var row))
-        {
-            return new ValueTask<byte[]?>(PointLookup.ValueOf(row));
-        }
-
-        try
-        {
-            var found = PointLookup.GetFromTablesAsync(state, _engine.Tables, key, bound, cancellationToken);
-            return found.IsCompletedSuccessfully ? found : MapStoreErrorsAsync(found, DbPath);
-        }
-        catch (ObjectStoreException e)
-        {
-            return ValueTask.FromException<byte[]?>(StoreErrors.ToDbError(DbPath, "a get", e));
-        }
-
-        static async ValueTask<byte[]?> MapStoreErrorsAsync(ValueTask<byte[]?> found, string dbPath)
-        {
-            try
-            {
-                return await found.ConfigureAwait(false);
-            }
-            catch (ObjectStoreException e)
-            {
-                throw StoreErrors.ToDbError(dbPath, "a get", e);
-            }
-        }
     }
 
     /// <summary>
@@ -224,14 +170,38 @@ public sealed class Db : IAsyncDisposable
     public DbIterator ScanAsync(KeyRange range, ReadOptions? readOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(range);
-        _engine.Lifecycle.ThrowIfNotReadable();
-        _engine.Services.Metrics.Scan();
-        var bound = Bound(readOptions);
-        return new DbIterator(
-            new ScanIterator(_engine.Pins.Pin(_engine.State), range, bound, _engine.Tables, _engine.Lifecycle, cancellationToken),
-            DbPath,
-            DbTracing.Enabled ? DbTracing.StartDetached("slatedb.scan", DbPath) : null);
+        return DbReads.ScanAsync(_engine, range, Bound(readOptions), overlay: null, cancellationToken);
     }
+
+    /// <summary>
+    /// The values of <paramref name="keys"/> in the same order (null where absent or deleted; a key may repeat), equal
+    /// to one <see cref="GetAsync(ReadOnlyMemory{byte}, ReadOptions?, CancellationToken)"/> per key but all read at one
+    /// sequence number, with the lookups that need the same SSTs and blocks sharing their reads (nearby blocks are
+    /// fetched with one ranged GET). The arrays are the caller's.
+    /// </summary>
+    /// <exception cref="ArgumentException">A key is empty or longer than 65 535 bytes (the message names its index).</exception>
+    /// <exception cref="DbClosedException">The database is closed.</exception>
+    /// <exception cref="SlateDbException">The object store failed, as for a single get.</exception>
+    public Task<byte[]?[]> GetManyAsync(IReadOnlyList<ReadOnlyMemory<byte>> keys, ReadOptions? readOptions = null, CancellationToken cancellationToken = default)
+    {
+        DbReads.ValidateKeys(keys, nameof(keys));
+        return DbReads.GetManyAsync(_engine, keys, Bound(readOptions), cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens a consistent read-only view of the database as it is now (see <see cref="DbSnapshot"/>); dispose it when done.
+    /// </summary>
+    /// <exception cref="DbClosedException">The database is closed.</exception>
+    public DbSnapshot Snapshot() => DbSnapshot.Open(_engine);
+
+    /// <summary>
+    /// Begins an optimistic transaction that reads the database as it is now plus its own writes and applies its writes
+    /// atomically on commit unless they conflict (see <see cref="DbTransaction"/>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="isolation"/> is not a defined level.</exception>
+    /// <exception cref="DbClosedException">The database is closed.</exception>
+    /// <exception cref="FencedException">A newer writer owns the database.</exception>
+    public DbTransaction BeginTransaction(TransactionIsolation isolation = TransactionIsolation.Snapshot) => DbTransaction.Begin(_engine, isolation);
 
     /// <summary>
     /// Makes every write so far durable: <see cref="FlushType.Wal"/> stores the WAL buffer; <see cref="FlushType.MemTable"/>
@@ -324,8 +294,7 @@ public sealed class Db : IAsyncDisposable
         }
     }
 
-    private ulong Bound(ReadOptions? readOptions)
-        => readOptions?.DurabilityFilter == DurabilityLevel.Remote ? _engine.WriteLoop.DurableSeq : _engine.WriteLoop.VisibleSeq;
+    private ulong Bound(ReadOptions? readOptions) => DbReads.Bound(_engine, readOptions, _engine.WriteLoop.VisibleSeq);
 
     private Task<WriteHandle> WriteOneAsync(
         RowKind kind, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, WriteOptions? writeOptions, CancellationToken cancellationToken)

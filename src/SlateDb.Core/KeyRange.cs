@@ -12,6 +12,9 @@ public sealed class KeyRange
     /// <summary>Every key.</summary>
     public static KeyRange All { get; } = new(null, null);
 
+    /// <summary>A range over the given bounds, not copied (for ranges the engine builds from its own keys).</summary>
+    internal static KeyRange Of(ReadOnlyMemory<byte>? start, ReadOnlyMemory<byte>? endExclusive) => new(start, endExclusive);
+
     /// <summary>The first key in the range (inclusive); null when unbounded.</summary>
     public ReadOnlyMemory<byte>? Start { get; }
 

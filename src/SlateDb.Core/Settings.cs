@@ -47,10 +47,19 @@ public sealed class Settings
     public long BlockCacheBytes { get; set; } = 512L * 1024 * 1024;
 
     /// <summary>
-    /// The number of L0 SSTs at which memtable flushes wait for compaction to catch up. Default 8. Reserved for the
-    /// compactor: without one, L0 is not limited.
+    /// The number of L0 SSTs at which memtable flushes wait for compaction to reduce L0 (writers then wait through
+    /// <see cref="MaxUnflushedBytes"/>). Default 8. Applies only while this process runs a compactor
+    /// (<see cref="Compactor"/> set): with it null, L0 is not limited (a compactor in another process cannot be
+    /// relied on to be running), and opening logs a warning.
     /// </summary>
     public int L0MaxSsts { get; set; } = 8;
+
+    /// <summary>
+    /// The compactor this process runs for the database (size-tiered: L0 SSTs into sorted runs, similar-sized runs
+    /// into larger ones). Default: on, with <see cref="CompactorSettings"/> defaults. Null disables it, for example
+    /// when a standalone <see cref="SlateDb.Compactor"/> runs elsewhere; in configuration, <c>"Compactor": "none"</c>.
+    /// </summary>
+    public CompactorSettings? Compactor { get; set; } = new();
 
     /// <summary>
     /// The garbage collector the open database runs on its own schedule; null disables it (run it elsewhere, for
@@ -68,6 +77,14 @@ public sealed class Settings
         ArgumentNullException.ThrowIfNull(section);
         var settings = new Settings();
         section.Bind(settings);
+
+        // A complex property cannot be bound to null: "Compactor": "none" (or an empty value) turns it off.
+        if (section.GetSection(nameof(Compactor)).Value is { } compactor
+            && (compactor.Length == 0 || compactor.Equals("none", StringComparison.OrdinalIgnoreCase)))
+        {
+            settings.Compactor = null;
+        }
+
         settings.Validate();
         return settings;
     }
@@ -96,6 +113,7 @@ public sealed class Settings
 
         RequireRange(BlockCacheBytes, 0, long.MaxValue, nameof(BlockCacheBytes));
         RequireRange(L0MaxSsts, 1, 1_000_000, nameof(L0MaxSsts));
+        Compactor?.Validate();
         Gc?.Validate();
     }
 
@@ -103,6 +121,7 @@ public sealed class Settings
     public Settings Clone()
     {
         var copy = (Settings)MemberwiseClone();
+        copy.Compactor = Compactor?.Clone();
         copy.Gc = Gc?.Clone();
         return copy;
     }

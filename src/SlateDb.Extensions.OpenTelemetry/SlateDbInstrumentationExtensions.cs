@@ -8,8 +8,9 @@ public static class SlateDbInstrumentationExtensions
 {
     /// <summary>
     /// Adds the spans of the <see cref="System.Diagnostics.ActivitySource"/> named <see cref="SlateDbTelemetry.ActivitySourceName"/>:
-    /// <c>slatedb.get</c>, <c>slatedb.scan</c>, <c>slatedb.write</c>, <c>slatedb.flush</c>, <c>slatedb.checkpoint</c>,
-    /// <c>slatedb.close</c>, <c>slatedb.clone</c>, <c>slatedb.copy</c> and <c>slatedb.gc</c>, with the database path, the
+    /// <c>slatedb.get</c>, <c>slatedb.get_many</c>, <c>slatedb.scan</c>, <c>slatedb.write</c>, <c>slatedb.flush</c>,
+    /// <c>slatedb.checkpoint</c>, <c>slatedb.close</c>, <c>slatedb.clone</c>, <c>slatedb.copy</c>, <c>slatedb.compaction</c>
+    /// and <c>slatedb.gc</c>, with the database path, the
     /// store and object counts as attributes (never keys or values).
     /// </summary>
     /// <param name="builder">The tracer provider builder.</param>
@@ -21,7 +22,8 @@ public static class SlateDbInstrumentationExtensions
 
     /// <summary>
     /// Adds the instruments of the <see cref="System.Diagnostics.Metrics.Meter"/> named <see cref="SlateDbTelemetry.MeterName"/>
-    /// (writes, rows and bytes, WAL and L0 flushes, gets, scans, backpressure waits, checkpoints, garbage collection, and
+    /// (writes, rows and bytes, WAL and L0 flushes, gets, scans, backpressure waits, compactions, L0 stalls, checkpoints,
+    /// garbage collection, and
     /// gauges of unflushed bytes, L0 SSTs, sorted runs and the age of the last WAL write), each tagged <c>slatedb.db</c>.
     /// </summary>
     /// <param name="builder">The meter provider builder.</param>

@@ -36,8 +36,9 @@ public sealed class WalStoreTests
         var mainPaths = await ListAllAsync(main.Store);
         var walPaths = await ListAllAsync(wal.Store);
         Assert.All(mainPaths, p => Assert.True(
-            p.StartsWith("db/manifest/", StringComparison.Ordinal) || p.StartsWith("db/compacted/", StringComparison.Ordinal),
-            $"The main store holds {p}; only manifest/ and compacted/ belong there. Main: {string.Join(", ", mainPaths)}"));
+            p.StartsWith("db/manifest/", StringComparison.Ordinal) || p.StartsWith("db/compacted/", StringComparison.Ordinal)
+            || p.StartsWith("db/compactions/", StringComparison.Ordinal),
+            $"The main store holds {p}; only manifest/, compacted/ and compactions/ belong there. Main: {string.Join(", ", mainPaths)}"));
         Assert.Contains(mainPaths, p => p.StartsWith("db/manifest/", StringComparison.Ordinal));
         Assert.Contains(mainPaths, p => p.StartsWith("db/compacted/", StringComparison.Ordinal));
         Assert.All(walPaths, p => Assert.True(

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using SlateDb.Cache;
 using SlateDb.Checkpoints;
+using SlateDb.Compaction;
 using SlateDb.Gc;
 using SlateDb.Infrastructure;
 using SlateDb.Layout;
@@ -34,8 +35,18 @@ namespace SlateDb.Engine;
 //     next_wal_sst_id to the id after the last stored one; so a manifest never names WAL objects that hold nothing it
 //     needs, never moves the watermark backwards, and never moves it past next_wal_sst_id - 1.
 //
-// Background tasks: the WAL writer, the memtable flusher, the WAL flush timer (in WriteLoop), the manifest poller and,
-// unless Settings.Gc is null, the garbage collector's schedule (its failures are logged, never fatal).
+//  5. Compaction (docs/rfcs/0004-compaction.md) runs under its own compactor epoch with its own manifest claim; its
+//     publications and this writer's L0 publications are CAS updates re-applied to the latest manifest, so neither
+//     loses the other's change, and the read state follows whichever lands (after a publication in this process the
+//     writer refreshes at once). SSTs a compaction removed stay in the store (GC deletes them later), so scans that
+//     took them in their snapshot finish reading them.
+//  6. L0 backpressure: with a compactor in this process, a memtable flush waits before its upload while L0 holds
+//     L0MaxSsts SSTs (writers then wait through MaxUnflushedBytes); every applied manifest wakes it, and a failure
+//     faults it. Without a compactor here, the limit does not apply (nothing here could lift it).
+//
+// Background tasks: the WAL writer, the memtable flusher, the WAL flush timer (in WriteLoop), the manifest poller,
+// the compactor (unless Settings.Compactor is null) and the garbage collector's schedule (unless Settings.Gc is null;
+// its failures are logged, never fatal).
 
 /// <summary>One open database: the write loop, WAL writer, flusher, read state and manifest claim.</summary>
 [SuppressMessage("Reliability", "CA1001", Justification = "The token source has no timer and holds no unmanaged resources.")]
@@ -50,13 +61,15 @@ internal sealed class DbEngine
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _closeLock = new();
     private readonly TaskCompletionSource<Exception> _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly AsyncSignal _l0Changed = new();
     private Task _poller = Task.CompletedTask;
     private Task _gc = Task.CompletedTask;
     private Task? _closeTask;
     private int _failing;
     private long _lastWalStoredTicks;
 
-    public DbEngine(EngineServices services, DbPaths paths, IObjectStore mainStore, IObjectStore walStore, FenceableManifest manifest)
+    // tables: the SST readers and block cache to start with (a promoted read-only view's); null for new ones.
+    public DbEngine(EngineServices services, DbPaths paths, IObjectStore mainStore, IObjectStore walStore, FenceableManifest manifest, TableCache? tables = null)
     {
         Services = services;
         _paths = paths;
@@ -65,13 +78,27 @@ internal sealed class DbEngine
         _manifest = new ManifestKeeper(manifest, v => ApplyManifest(v, null), services.Logger);
         Lifecycle = new Lifecycle(services.DbPath);
         var settings = services.Settings;
-        Tables = new TableCache(mainStore, settings.BlockCacheBytes > 0 ? new BlockCache(settings.BlockCacheBytes) : null);
+        Tables = tables ?? new TableCache(mainStore, settings.BlockCacheBytes > 0 ? new BlockCache(settings.BlockCacheBytes) : null);
         var current = manifest.Current.Value;
         State = new DbStateHolder(new DbState(
             new Memtables.Memtable(), [], ManifestViews.L0(current, paths), ManifestViews.SortedRuns(current, paths)));
         _backpressure = new Backpressure(settings.MaxUnflushedBytes);
         _walWriter = new WalWriter(walStore, paths, services, WalStored, e => Fail(StoreErrors.BackgroundFailure(_walWriter!.Name, e)));
-        _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, e => Fail(StoreErrors.BackgroundFailure(_flusher!.Name, e)));
+        _flusher = new MemtableFlusher(services, mainStore, paths, PublishL0Async, e => Fail(StoreErrors.BackgroundFailure(_flusher!.Name, e)), WaitForL0RoomAsync)
+        {
+            Snapshots = Snapshots,
+        };
+        if (settings.Compactor is { } compaction)
+        {
+            Compactor = new CompactorCore(
+                mainStore, paths, settings, compaction, services.Time, services.Random.Fork(), services.Logger, services.Metrics,
+                ct => _manifest.RefreshAsync(ct), OnCompactorFailed, () => _manifest.Current);
+        }
+        else
+        {
+            Log.L0LimitNotEnforced(services.Logger, services.DbPath, settings.L0MaxSsts);
+        }
+
         var walOptions = new Format.SstWriterOptions { BlockSize = settings.BlockSize, Compression = settings.Compression };
         WriteLoop = new WriteLoop(
             services, Lifecycle, State, new WalBuffer(walOptions, services.Time), _walWriter, _flusher, _backpressure, Fail,
@@ -88,7 +115,13 @@ internal sealed class DbEngine
 
     public WriteLoop WriteLoop { get; }
 
+    /// <summary>The compactor running in this process (null when <see cref="Settings.Compactor"/> is null).</summary>
+    public CompactorCore? Compactor { get; }
+
     public IObjectStore WalStore { get; }
+
+    /// <summary>The seqs open snapshots and transactions read at (docs/rfcs/0006-snapshots-and-transactions.md).</summary>
+    public Transactions.SnapshotRegistry Snapshots { get; } = new();
 
     /// <summary>The snapshots open scans iterate; the collector of this process never deletes their SSTs.</summary>
     public SnapshotPins Pins { get; } = new();
@@ -111,8 +144,22 @@ internal sealed class DbEngine
     /// <summary>Completes with the cause when the database fails or is fenced (for tests and tools).</summary>
     public Task<Exception> Failed => _failed.Task;
 
-    /// <summary>Starts the flusher (before replay, so replayed memtables can flush while replay goes on).</summary>
-    public void StartFlusher() => _flusher.Start();
+    /// <summary>
+    /// Claims the compactor epoch (when this process runs a compactor), then starts the flusher and the compactor:
+    /// before replay, so replayed memtables can flush while replay goes on and a flush waiting for L0 room finds a
+    /// compactor running; and during the open, so the claim's manifest write is not left to happen at a random time.
+    /// </summary>
+    public async Task StartFlusherAsync(CancellationToken cancellationToken)
+    {
+        if (Compactor is not null)
+        {
+            await Compactor.ClaimAsync(cancellationToken).ConfigureAwait(false);
+            await _manifest.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _flusher.Start();
+        Compactor?.Start();
+    }
 
     /// <summary>Ends replay and starts writing: WAL ids after <paramref name="fenceId"/>, the flush timer, the poller.</summary>
     public void StartWriting(ulong fenceId)
@@ -188,6 +235,7 @@ internal sealed class DbEngine
         await _walWriter.DrainAsync().ConfigureAwait(false);
         await _flusher.DrainAsync().ConfigureAwait(false);
         await StopPollerAsync().ConfigureAwait(false);
+        await StopCompactorAsync().ConfigureAwait(false);
     }
 
     /// <summary>Closes the database because of <paramref name="cause"/> (the first call wins).</summary>
@@ -215,6 +263,7 @@ internal sealed class DbEngine
         _walWriter.Fail(durableError);
         _flusher.Fail(durableError);
         _backpressure.WakeAll();
+        _l0Changed.Fail(durableError);
         _stop.Cancel();
         _failed.TrySetResult(cause);
     }
@@ -238,7 +287,10 @@ internal sealed class DbEngine
 
         WriteLoop.Dispose();
         await _walWriter.DrainAsync().ConfigureAwait(false);
+
+        // The compactor stops only after the flusher drained: a last flush may wait for it to make room in L0.
         await _flusher.DrainAsync().ConfigureAwait(false);
+        await StopCompactorAsync().ConfigureAwait(false);
         await StopPollerAsync().ConfigureAwait(false);
         if (error is null && Lifecycle.Cause is null)
         {
@@ -384,11 +436,16 @@ internal sealed class DbEngine
                 m.ReplayAfterWalId = Math.Max(m.ReplayAfterWalId, memtable.LastWalId);
                 m.LastL0Seq = Math.Max(m.LastL0Seq, memtable.MaxSeq);
                 m.L0ClockTick = Math.Max(m.L0ClockTick, memtable.MaxCreateTs);
+
+                // Compaction keeps every version above this seq plus the newest at or below it: all that the open
+                // snapshots and transactions (and every later reader) can see. It never goes down (SnapshotRegistry).
+                m.RecentSnapshotMinSeq = Math.Max(m.RecentSnapshotMinSeq, Snapshots.RetentionSeq(memtable.MaxSeq));
                 ApplyFlushedWal(m);
                 return m;
             },
             v => ApplyManifest(v, memtable)).ConfigureAwait(false);
         _backpressure.MemtablePublished(memtable.SizeBytes);
+        Compactor?.Nudge();
         Log.L0Flushed(Services.Logger, Services.DbPath, table.Path, table.Info.RowCount, table.Info.Size, memtable.MaxSeq, written.Value.ReplayAfterWalId);
     }
 
@@ -401,7 +458,57 @@ internal sealed class DbEngine
         var runs = ManifestViews.SortedRuns(version.Value, _paths, known);
         State.Update(s => (published is null ? s : s.WithoutImmutable(published)) with { L0 = l0, SortedRuns = runs });
         Tables.Retain(ManifestViews.Paths(l0, runs));
+        _l0Changed.Pulse();
     }
+
+    // The flusher calls this before each upload: with a compactor in this process, wait while L0 is full.
+    private async Task WaitForL0RoomAsync()
+    {
+        var limit = Services.Settings.L0MaxSsts;
+        if (Compactor is null || State.Current.L0.Length < limit)
+        {
+            return;
+        }
+
+        var started = Services.Time.GetTimestamp();
+        Services.Metrics.L0StallStarted();
+        Log.L0Full(Services.Logger, Services.DbPath, State.Current.L0.Length, limit);
+        while (true)
+        {
+            var changed = _l0Changed.WaitTask;
+            if (State.Current.L0.Length < limit)
+            {
+                break;
+            }
+
+            // Fail marks the engine failing before it faults the waiters; a wait that began after that would never end.
+            if (Volatile.Read(ref _failing) == 1)
+            {
+                throw Lifecycle.Cause ?? new DbClosedException($"'{Services.DbPath}' failed.");
+            }
+
+            Compactor.Nudge();
+            await changed.ConfigureAwait(false);
+        }
+
+        Services.Metrics.L0StallEnded((long)Services.Time.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    // A fenced compactor (a newer one runs elsewhere) stops quietly; the database goes on (the other one compacts).
+    // Any other compactor failure fails the database: writers would otherwise stall at L0MaxSsts with no one to help.
+    private void OnCompactorFailed(Exception error)
+    {
+        if (error is FencedException)
+        {
+            Log.CompactorFenced(Services.Logger, Services.DbPath, error.Message);
+            return;
+        }
+
+        Log.CompactorFailed(Services.Logger, Services.DbPath, error);
+        Fail(StoreErrors.BackgroundFailure("the compactor", error));
+    }
+
+    private Task StopCompactorAsync() => Compactor?.StopAsync() ?? Task.CompletedTask;
 
     private async Task StopPollerAsync()
     {

@@ -15,7 +15,8 @@ internal sealed record DbOpenOptions(
     Settings Settings,
     TimeProvider Time,
     DbRandom Random,
-    ILoggerFactory LoggerFactory);
+    ILoggerFactory LoggerFactory,
+    WarmStart? Warm = null);
 
 // Opening a writer (DESIGN.md "Manifest updates and fencing", "Recovery", "The separate WAL store"):
 //
@@ -27,7 +28,8 @@ internal sealed record DbOpenOptions(
 //   3. LIST wal/ again and check it against the claimed manifest; F = max(last id + 1, next_wal_sst_id); create the
 //      fence object at F (an id taken meanwhile: refresh the manifest — FencedException if yet another writer claimed
 //      — and try F + 1); refresh once more to confirm the epoch
-//   4. start the flusher, replay (replay_after_wal_id, F) into memtables (rows <= last_l0_seq skipped)
+//   4. start the flusher, replay (replay_after_wal_id, F) into memtables (rows <= last_l0_seq skipped); a promoted
+//      read-only view (WarmStart) applies the memtables it holds first and replays only the WAL objects after them
 //   5. start writing at F + 1: WAL writer, flush timer, manifest poller
 //   6. record the WAL store URI (none → some), and after a dropped corrupt tail or a missing tail flush it all to L0
 //      and move replay_after_wal_id to F
@@ -74,12 +76,15 @@ internal static class DbOpener
             Log.WalShorterThanManifest(services.Logger, options.Path, claimed.NextWalSstId - 1, range.MissingFrom - 1);
         }
 
-        var engine = new DbEngine(services, paths, mainStore, walStore, fenceable);
+        var engine = new DbEngine(services, paths, mainStore, walStore, fenceable, options.Warm?.Tables);
         try
         {
-            engine.StartFlusher();
+            await engine.StartFlusherAsync(cancellationToken).ConfigureAwait(false);
             var replayer = new WalReplayer(walStore, paths, services, fenceable, engine.WriteLoop, engine.WaitForRoomAsync);
-            var replay = await replayer.ReplayAsync(range, fenceId, claimed.LastL0Seq, listed, cancellationToken).ConfigureAwait(false);
+            var (replayRange, warmRows) = options.Warm is { } warm
+                ? await warm.ApplyAsync(range, claimed.LastL0Seq, engine.WriteLoop, cancellationToken).ConfigureAwait(false)
+                : (range, 0L);
+            var replay = await replayer.ReplayAsync(replayRange, fenceId, claimed.LastL0Seq, listed, cancellationToken).ConfigureAwait(false);
             engine.StartWriting(fenceId);
             if (recordUri)
             {
@@ -93,7 +98,7 @@ internal static class DbOpener
                 await engine.SealDroppedTailAsync(fenceId, cancellationToken).ConfigureAwait(false);
             }
 
-            Log.Opened(services.Logger, options.Path, fenceable.WriterEpoch, claimed.ReplayAfterWalId, fenceId, replay.Rows, fenceId + 1);
+            Log.Opened(services.Logger, options.Path, fenceable.WriterEpoch, claimed.ReplayAfterWalId, fenceId, replay.Rows + warmRows, fenceId + 1);
             return engine;
         }
         catch

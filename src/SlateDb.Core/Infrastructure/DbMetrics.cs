@@ -27,6 +27,11 @@ internal sealed class DbMetrics
     private static readonly Counter<long> L0FlushesCounter = SharedMeter.CreateCounter<long>("slatedb.l0.flushes", "{sst}", "Memtables flushed to L0 SSTs.");
     private static readonly Counter<long> L0BytesCounter = SharedMeter.CreateCounter<long>("slatedb.l0.bytes", "By", "Bytes of L0 SSTs stored.");
     private static readonly Counter<long> BackpressureCounter = SharedMeter.CreateCounter<long>("slatedb.backpressure.waits", "{wait}", "Writes that waited for flushes because unflushed bytes reached the limit.");
+    private static readonly Counter<long> CompactionsCounter = SharedMeter.CreateCounter<long>("slatedb.compactions", "{compaction}", "Compactions published.");
+    private static readonly Counter<long> CompactionBytesReadCounter = SharedMeter.CreateCounter<long>("slatedb.compaction.bytes_read", "By", "Bytes of SSTs compactions read.");
+    private static readonly Counter<long> CompactionBytesWrittenCounter = SharedMeter.CreateCounter<long>("slatedb.compaction.bytes_written", "By", "Bytes of SSTs compactions wrote.");
+    private static readonly Counter<long> L0StallsCounter = SharedMeter.CreateCounter<long>("slatedb.l0.stalls", "{stall}", "Memtable flushes that waited because L0 held L0MaxSsts SSTs.");
+    private static readonly Counter<long> L0StallTimeCounter = SharedMeter.CreateCounter<long>("slatedb.l0.stall_time", "ms", "Time memtable flushes waited for compaction to reduce L0.");
     private static readonly Counter<long> GetsCounter = SharedMeter.CreateCounter<long>("slatedb.gets", "{get}", "Point lookups.");
     private static readonly Counter<long> ScansCounter = SharedMeter.CreateCounter<long>("slatedb.scans", "{scan}", "Scans started.");
     private static readonly Counter<long> CheckpointsCounter = SharedMeter.CreateCounter<long>("slatedb.checkpoints", "{checkpoint}", "Checkpoints created by the writer.");
@@ -72,6 +77,17 @@ internal sealed class DbMetrics
         L0FlushesCounter.Add(1, _tag);
         L0BytesCounter.Add(bytes, _tag);
     }
+
+    public void Compacted(long bytesRead, long bytesWritten)
+    {
+        CompactionsCounter.Add(1, _tag);
+        CompactionBytesReadCounter.Add(bytesRead, _tag);
+        CompactionBytesWrittenCounter.Add(bytesWritten, _tag);
+    }
+
+    public void L0StallStarted() => L0StallsCounter.Add(1, _tag);
+
+    public void L0StallEnded(long milliseconds) => L0StallTimeCounter.Add(milliseconds, _tag);
 
     public void BackpressureWait() => BackpressureCounter.Add(1, _tag);
 

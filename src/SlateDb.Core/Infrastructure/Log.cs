@@ -44,6 +44,36 @@ internal static partial class Log
     [LoggerMessage(30, LogLevel.Information, "'{Path}': checkpoint {CheckpointId} created ({Scope}), pinning manifest {ManifestId}")]
     public static partial void CheckpointCreated(ILogger logger, string path, Guid checkpointId, ulong manifestId, CheckpointScope scope);
 
+    [LoggerMessage(40, LogLevel.Information, "'{Path}': compactor epoch {Epoch} claimed")]
+    public static partial void CompactorClaimed(ILogger logger, string path, ulong epoch);
+
+    [LoggerMessage(41, LogLevel.Debug, "'{Path}': compaction {JobId} started: {Spec}")]
+    public static partial void CompactionStarted(ILogger logger, string path, string jobId, string spec);
+
+    [LoggerMessage(42, LogLevel.Information, "'{Path}': compaction {JobId} published ({Spec}): {BytesIn} bytes in, {Ssts} SSTs of {BytesOut} bytes out, {RowsIn} rows in, {RowsOut} kept, in {Ms} ms")]
+    public static partial void CompactionFinished(ILogger logger, string path, string jobId, string spec, long bytesIn, int ssts, long bytesOut, long rowsIn, long rowsOut, long ms);
+
+    [LoggerMessage(43, LogLevel.Warning, "'{Path}': compaction {JobId} failed and will be picked again; its outputs stay unreferenced")]
+    public static partial void CompactionFailed(ILogger logger, string path, string jobId, Exception error);
+
+    [LoggerMessage(44, LogLevel.Warning, "'{Path}': this compactor was fenced by a newer one and stopped: {Reason}")]
+    public static partial void CompactorFenced(ILogger logger, string path, string reason);
+
+    [LoggerMessage(45, LogLevel.Error, "'{Path}': the compactor failed and stopped")]
+    public static partial void CompactorFailed(ILogger logger, string path, Exception error);
+
+    [LoggerMessage(46, LogLevel.Information, "'{Path}': {Count} L0 SSTs reach L0MaxSsts ({Limit}); memtable flushes wait for compaction")]
+    public static partial void L0Full(ILogger logger, string path, int count, int limit);
+
+    [LoggerMessage(47, LogLevel.Warning, "'{Path}': no compactor runs in this process (Settings.Compactor is null), so L0MaxSsts ({Limit}) is not enforced; run a compactor elsewhere or L0 grows without bound")]
+    public static partial void L0LimitNotEnforced(ILogger logger, string path, int limit);
+
+    [LoggerMessage(48, LogLevel.Debug, "'{Path}': the compactor's pass failed; retrying at the next poll")]
+    public static partial void CompactorPassFailed(ILogger logger, string path, Exception error);
+
+    [LoggerMessage(49, LogLevel.Debug, "'{Path}': refreshing the database's manifest after a compaction failed (the poller catches up)")]
+    public static partial void CompactionRefreshFailed(ILogger logger, string path, Exception error);
+
     [LoggerMessage(60, LogLevel.Information, "'{Path}': garbage collection {Verb} {Manifests} manifests, {WalSsts} WAL SSTs, {Ssts} compacted SSTs and {Checkpoints} expired checkpoints")]
     public static partial void GcFinished(ILogger logger, string path, string verb, int manifests, int walSsts, int ssts, int checkpoints);
 

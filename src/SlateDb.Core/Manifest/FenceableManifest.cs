@@ -14,7 +14,8 @@
 //  4. Current only moves forward (by id).
 //
 // The manifest epoch is one of two fences: a zombie writer that never touches the manifest is stopped by
-// the WAL fence object the new writer creates (the database's open sequence, not this type).
+// the WAL fence object the new writer creates (the database's open sequence, not this type). A read-only view
+// (FenceRole.Reader) holds no epoch: it follows the manifest and writes only its own checkpoints, epochs untouched.
 using SlateDb.Manifest.Proto;
 
 namespace SlateDb.Manifest;
@@ -27,6 +28,12 @@ internal enum FenceRole
 
     /// <summary>The compactor (<c>compactor_epoch</c>).</summary>
     Compactor,
+
+    /// <summary>
+    /// A read-only view (<see cref="DbReader"/>): claims no epoch and checks none; its own updates (its checkpoints)
+    /// must leave both epochs as they read them.
+    /// </summary>
+    Reader,
 }
 
 /// <summary>
@@ -89,6 +96,14 @@ internal sealed class FenceableManifest
     public static Task<FenceableManifest> ClaimCompactorAsync(ManifestStore store, CancellationToken ct = default)
         => ClaimAsync(store, FenceRole.Compactor, ct);
 
+    /// <summary>Follows <paramref name="current"/> and later versions without claiming any epoch (a read-only view).</summary>
+    public static FenceableManifest Observe(ManifestStore store, VersionedManifest current)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(current);
+        return new FenceableManifest(store, FenceRole.Reader, 0, current);
+    }
+
     /// <summary>Re-reads the latest manifest and makes it <see cref="Current"/>.</summary>
     /// <exception cref="FencedException">A newer process claimed the epoch.</exception>
     public async Task<VersionedManifest> RefreshAsync(CancellationToken ct = default)
@@ -125,8 +140,14 @@ internal sealed class FenceableManifest
             version =>
             {
                 CheckEpoch(version);
+                var (writerEpoch, compactorEpoch) = (version.Value.WriterEpoch, version.Value.CompactorEpoch);
                 var next = mutate(version);
-                if (next is not null && EpochOf(next, Role) != Epoch)
+                if (next is not null && Role == FenceRole.Reader && (next.WriterEpoch != writerEpoch || next.CompactorEpoch != compactorEpoch))
+                {
+                    throw new SlateDbException(SlateDbErrorKind.Internal, $"A read-only view's manifest update of '{_store.DbPath}' changed an epoch.");
+                }
+
+                if (next is not null && Role != FenceRole.Reader && EpochOf(next, Role) != Epoch)
                 {
                     throw new SlateDbException(
                         SlateDbErrorKind.Internal,
@@ -176,6 +197,11 @@ internal sealed class FenceableManifest
 
     private void CheckEpoch(VersionedManifest version)
     {
+        if (Role == FenceRole.Reader)
+        {
+            return;
+        }
+
         var stored = EpochOf(version.Value, Role);
         if (stored > Epoch)
         {

@@ -29,7 +29,7 @@ internal sealed class ManifestKeeper
     private readonly SemaphoreSlim _lock = new(1, 1);
     private ulong _appliedId;
 
-    /// <param name="manifest">The claimed manifest (writer or compactor epoch).</param>
+    /// <param name="manifest">The claimed manifest (writer or compactor epoch), or an observed one (a read-only view).</param>
     /// <param name="apply">Called under the lock with each version newer than the last one applied.</param>
     /// <param name="logger">Where poll failures that are retried go.</param>
     public ManifestKeeper(FenceableManifest manifest, Action<VersionedManifest> apply, ILogger logger)
@@ -101,7 +101,14 @@ internal sealed class ManifestKeeper
     /// Polls every <paramref name="interval"/> until <paramref name="stop"/> is cancelled or a poll fails in a way a
     /// retry cannot fix; <paramref name="onFatal"/> then gets the cause and polling ends.
     /// </summary>
-    public Task PollAsync(TimeProvider time, TimeSpan interval, string dbPath, Action<Exception> onFatal, CancellationToken stop)
+    /// <param name="time">The clock the interval runs on.</param>
+    /// <param name="interval">The time between polls.</param>
+    /// <param name="dbPath">The database path, for messages.</param>
+    /// <param name="onFatal">Gets the cause of a failure a retry cannot fix.</param>
+    /// <param name="stop">Ends polling.</param>
+    /// <param name="poll">What one poll does (a read-only view also tails the WAL); by default <see cref="RefreshAsync"/>.</param>
+    public Task PollAsync(
+        TimeProvider time, TimeSpan interval, string dbPath, Action<Exception> onFatal, CancellationToken stop, Func<CancellationToken, Task>? poll = null)
         => PeriodicLoop.RunAsync(
             time,
             interval,
@@ -109,7 +116,7 @@ internal sealed class ManifestKeeper
             {
                 try
                 {
-                    await RefreshAsync(ct).ConfigureAwait(false);
+                    await (poll is null ? RefreshAsync(ct) : poll(ct)).ConfigureAwait(false);
                     return true;
                 }
                 catch (Exception e) when (e is not OperationCanceledException && IsRetryable(e))

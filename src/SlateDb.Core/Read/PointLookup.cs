@@ -76,7 +76,7 @@ internal static class PointLookup
     public static byte[]? ValueOf(in Row row) => row.Kind == RowKind.Delete ? null : row.Value.ToArray();
 
     // Source i: the L0 SSTs first (newest first), then the one SST of each sorted run that can hold the key.
-    private static TableView? TableFor(DbState state, int source, ReadOnlySpan<byte> key)
+    internal static TableView? TableFor(DbState state, int source, ReadOnlySpan<byte> key)
     {
         if (source < state.L0.Length)
         {

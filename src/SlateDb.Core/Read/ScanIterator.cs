@@ -13,7 +13,7 @@ namespace SlateDb.Read;
 internal sealed class ScanIterator : IAsyncDisposable
 {
     // Scans read a few blocks per request and do not fill the block cache with data blocks point lookups may need.
-    private static readonly SstReadOptions ScanReadOptions = new() { CacheBlocks = false, ReadAheadBlocks = 8 };
+    private static readonly SstReadOptions ScanReadOptions = new() { CacheBlocks = false, ReadAheadBlocks = 64 };
 
     private readonly SnapshotPins.Lease _snapshot;
     private readonly DbState _state;
@@ -22,6 +22,7 @@ internal sealed class ScanIterator : IAsyncDisposable
     private readonly TableCache _tables;
     private readonly Lifecycle _lifecycle;
     private readonly CancellationToken _scanToken;
+    private readonly IRowIterator? _overlay;
     private MergeIterator? _merge;
     private byte[]? _lastKey;
     private bool _exhausted;
@@ -33,8 +34,13 @@ internal sealed class ScanIterator : IAsyncDisposable
     /// <param name="tables">Opens SST readers.</param>
     /// <param name="lifecycle">Refuses reads once the database is closed.</param>
     /// <param name="scanToken">Cancels every call of this scan (each call may also pass its own token).</param>
-    public ScanIterator(SnapshotPins.Lease snapshot, KeyRange range, ulong bound, TableCache tables, Lifecycle lifecycle, CancellationToken scanToken)
+    /// <param name="overlay">
+    /// Rows newer than every source (a transaction's own writes, at seq <paramref name="bound"/>), or null; owned by the scan.
+    /// </param>
+    public ScanIterator(
+        SnapshotPins.Lease snapshot, KeyRange range, ulong bound, TableCache tables, Lifecycle lifecycle, CancellationToken scanToken, IRowIterator? overlay = null)
     {
+        _overlay = overlay;
         _scanToken = scanToken;
         _snapshot = snapshot;
         _state = snapshot.State;
@@ -105,6 +111,10 @@ internal sealed class ScanIterator : IAsyncDisposable
             {
                 await _merge.DisposeAsync().ConfigureAwait(false);
             }
+            else if (_overlay is not null)
+            {
+                await _overlay.DisposeAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -114,10 +124,14 @@ internal sealed class ScanIterator : IAsyncDisposable
 
     private async ValueTask<MergeIterator> OpenAsync(CancellationToken cancellationToken)
     {
-        var sources = new List<IRowIterator>(1 + _state.Immutables.Length + _state.L0.Length + _state.SortedRuns.Length)
+        var sources = new List<IRowIterator>(2 + _state.Immutables.Length + _state.L0.Length + _state.SortedRuns.Length);
+        if (_overlay is not null)
         {
-            _state.Active.CreateIterator(_range),
-        };
+            // At the bound, and first: it wins over a source row with the same key and seq, and hides older ones.
+            sources.Add(_overlay);
+        }
+
+        sources.Add(_state.Active.CreateIterator(_range));
         foreach (var frozen in _state.Immutables)
         {
             sources.Add(frozen.CreateIterator(_range));

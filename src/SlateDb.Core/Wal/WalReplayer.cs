@@ -4,7 +4,6 @@ using SlateDb.Infrastructure;
 using SlateDb.Layout;
 using SlateDb.Manifest;
 using SlateDb.ObjectStore;
-using SlateDb.Write;
 
 namespace SlateDb.Wal;
 
@@ -12,7 +11,8 @@ namespace SlateDb.Wal;
 /// <param name="Rows">Rows applied to memtables.</param>
 /// <param name="Objects">WAL objects read (fences included).</param>
 /// <param name="DroppedTail">The corrupt tail object dropped under <see cref="WalRecoveryMode.TolerateCorruptTail"/>, if any.</param>
-internal sealed record ReplayResult(long Rows, int Objects, string? DroppedTail);
+/// <param name="LastWalId">The last WAL id replayed completely (for a read-only view: where the WAL currently ends).</param>
+internal sealed record ReplayResult(long Rows, int Objects, string? DroppedTail, ulong LastWalId);
 
 // Replay rebuilds the memtables from the WAL objects in (replay_after_wal_id, fence): rows with seq <= last_l0_seq
 // are already in L0 and are skipped; valid fence objects hold no rows. Objects are fetched a few ahead.
@@ -29,8 +29,11 @@ internal sealed record ReplayResult(long Rows, int Objects, string? DroppedTail)
 //  5. An object is a fence only if WalFenceObject verifies it (and its epoch is older than this writer's); a zero-byte
 //     object is a bad object. Strict: any bad object fails the open, naming it. TolerateCorruptTail: the first bad
 //     object is dropped only when every later object in the range is a fence; anything else after it fails the open.
+//  6. A read-only view (no manifest claim) replays the same way, except that a fence of any epoch is skipped and a
+//     missing object is the current end of the WAL (the writer has not stored it yet, or a newer manifest made it
+//     garbage): replay stops there and reports the last id it replayed completely.
 
-/// <summary>Replays the WAL into the write loop's memtables on open.</summary>
+/// <summary>Replays the WAL into the write loop's memtables on open, or into a read-only view's memtables as it follows.</summary>
 internal sealed class WalReplayer
 {
     private const int Prefetch = 4;
@@ -38,8 +41,8 @@ internal sealed class WalReplayer
     private readonly IObjectStore _walStore;
     private readonly DbPaths _paths;
     private readonly EngineServices _services;
-    private readonly FenceableManifest _manifest;
-    private readonly WriteLoop _target;
+    private readonly FenceableManifest? _manifest;
+    private readonly IReplayTarget _target;
     private readonly Func<CancellationToken, ValueTask> _waitForRoom;
     private ulong _lastSeq;
 
@@ -47,8 +50,8 @@ internal sealed class WalReplayer
         IObjectStore walStore,
         DbPaths paths,
         EngineServices services,
-        FenceableManifest manifest,
-        WriteLoop target,
+        FenceableManifest? manifest,
+        IReplayTarget target,
         Func<CancellationToken, ValueTask> waitForRoom)
     {
         _walStore = walStore;
@@ -59,7 +62,8 @@ internal sealed class WalReplayer
         _waitForRoom = waitForRoom;
     }
 
-    private bool Strict => _services.Settings.WalRecoveryMode == WalRecoveryMode.Strict;
+    // A read-only view never drops anything: what it cannot read fails its refresh.
+    private bool Strict => _manifest is null || _services.Settings.WalRecoveryMode == WalRecoveryMode.Strict;
 
     /// <summary>Replays the ids of <paramref name="range"/> below <paramref name="fenceId"/>.</summary>
     /// <param name="range">The checked range (its missing tail is skipped).</param>
@@ -95,7 +99,12 @@ internal sealed class WalReplayer
                 var fetch = pending.Dequeue();
                 objects++;
                 var path = _paths.WalSstPath(id);
-                var data = fetch is null ? default : await GetAsync(id, fetch, fenceId, cancellationToken).ConfigureAwait(false);
+                var (found, data) = fetch is null ? (true, default) : await GetAsync(id, fetch, fenceId, cancellationToken).ConfigureAwait(false);
+                if (!found)
+                {
+                    break;
+                }
+
                 var bad = await CheckAsync(data, path, cancellationToken).ConfigureAwait(false);
                 if (bad is not null)
                 {
@@ -148,10 +157,10 @@ internal sealed class WalReplayer
         {
             Log.WalTailDropped(_services.Logger, _services.DbPath, tail.Path, tail.Bytes, tail.Detail);
             _services.Metrics.WalObjectDropped();
-            return new ReplayResult(rows, objects, tail.Path);
+            return new ReplayResult(rows, objects, tail.Path, lastComplete);
         }
 
-        return new ReplayResult(rows, objects, null);
+        return new ReplayResult(rows, objects, null, lastComplete);
     }
 
     // The id after `id` in the replay order: the missing tail the range accepted is skipped.
@@ -166,14 +175,20 @@ internal sealed class WalReplayer
             ? null
             : _walStore.GetAsync(_paths.WalSstPath(id), null, cancellationToken);
 
-    private async Task<ReadOnlyMemory<byte>> GetAsync(ulong id, Task<ObjectData> fetch, ulong fenceId, CancellationToken cancellationToken)
+    // Found = false: the object is missing and this is a read-only view, for which that is the end of the WAL.
+    private async Task<(bool Found, ReadOnlyMemory<byte> Bytes)> GetAsync(ulong id, Task<ObjectData> fetch, ulong fenceId, CancellationToken cancellationToken)
     {
         try
         {
-            return (await fetch.ConfigureAwait(false)).Bytes;
+            return (true, (await fetch.ConfigureAwait(false)).Bytes);
         }
         catch (ObjectNotFoundException e)
         {
+            if (_manifest is null)
+            {
+                return (false, default);
+            }
+
             await _manifest.RefreshAsync(cancellationToken).ConfigureAwait(false);
             throw new CorruptionException(
                 _paths.WalSstPath(id),
@@ -195,7 +210,7 @@ internal sealed class WalReplayer
             if (data.Length == WalFenceObject.Length)
             {
                 var epoch = WalFenceObject.Decode(data.Span, path);
-                if (epoch >= _manifest.WriterEpoch)
+                if (_manifest is not null && epoch >= _manifest.WriterEpoch)
                 {
                     await _manifest.RefreshAsync(cancellationToken).ConfigureAwait(false);
                     throw new CorruptionException(path, $"a WAL fence of writer epoch {epoch}, not older than this writer's epoch {_manifest.WriterEpoch}");

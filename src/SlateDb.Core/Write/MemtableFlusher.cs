@@ -15,9 +15,12 @@ namespace SlateDb.Write;
 //  2. The SST object is stored before the manifest that names it; memtables are published in freeze order, so
 //     last_l0_seq and replay_after_wal_id only grow.
 //  3. After the first failure nothing more is uploaded or published; queued jobs fault with the cause.
+//  4. L0 backpressure: before each upload the flusher waits until L0 has room (the engine decides what room is);
+//     frozen memtables then pile up and writers wait through MaxUnflushedBytes.
 //
 // Outline
-//   Enqueue(frozen, wal durable task) → wait for the WAL → write the newest version of every key (tombstones kept)
+//   Enqueue(frozen, wal durable task) → wait for the WAL → wait for L0 room → write the versions readers can still see
+//   (tombstones kept: every version above the retention seq of the open snapshots, plus the newest at or below it)
 //   into an SST → PUT compacted/<ULID>.sst → publish (manifest update, then the read state swaps the memtable for
 //   the SST) → complete the job.
 
@@ -31,6 +34,7 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
     private readonly ByteBuffer _output = new(64 * 1024);
     private readonly DbPaths _paths;
     private readonly Func<ImmutableMemtable, L0Table, Task> _publish;
+    private readonly Func<Task> _waitForL0Room;
     private Task _lastQueued = Task.CompletedTask;
 
     /// <param name="services">Settings, clock, randomness, log and metrics.</param>
@@ -38,19 +42,25 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
     /// <param name="paths">Object names of the database.</param>
     /// <param name="publish">Publishes an uploaded SST: the manifest update and the read-state swap.</param>
     /// <param name="onFailure">Called once with the first failure.</param>
+    /// <param name="waitForL0Room">Completes when L0 has room for one more SST (L0 backpressure); null: never waits.</param>
     public MemtableFlusher(
         EngineServices services,
         IObjectStore store,
         DbPaths paths,
         Func<ImmutableMemtable, L0Table, Task> publish,
-        Action<Exception> onFailure)
+        Action<Exception> onFailure,
+        Func<Task>? waitForL0Room = null)
         : base("the memtable flusher", services.DbPath, onFailure)
     {
+        _waitForL0Room = waitForL0Room ?? (static () => Task.CompletedTask);
         _services = services;
         _store = store;
         _paths = paths;
         _publish = publish;
     }
+
+    /// <summary>The open snapshots and transactions, whose versions a flush keeps (null: only the newest version of each key).</summary>
+    public Transactions.SnapshotRegistry? Snapshots { get; init; }
 
     /// <summary>Completes when the last memtable queued so far is published (completed when none is pending).</summary>
     public Task LastQueued => Volatile.Read(ref _lastQueued);
@@ -66,18 +76,44 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
     }
 
     /// <summary>
-    /// Writes the newest version of every key of <paramref name="memtable"/> (tombstones kept) as an SST, into
-    /// <paramref name="output"/> when given (the result's bytes then live there until it is reused).
+    /// Writes every version of <paramref name="memtable"/> with a seq above <paramref name="retainAbove"/> plus the newest
+    /// version at or below it of every key (tombstones kept) as an SST, into <paramref name="output"/> when given (the
+    /// result's bytes then live there until it is reused). With the default, only the newest version of each key.
     /// </summary>
-    public static async Task<SstBuildResult> BuildSstAsync(ImmutableMemtable memtable, SstWriterOptions options, ByteBuffer? output = null)
+    public static async Task<SstBuildResult> BuildSstAsync(
+        ImmutableMemtable memtable, SstWriterOptions options, ByteBuffer? output = null, ulong retainAbove = ulong.MaxValue)
     {
         using var writer = new SstWriter(options, output);
-        var rows = memtable.Table.CreateNewestIterator();
+        var newestOnly = retainAbove >= memtable.MaxSeq;
+        var rows = newestOnly ? memtable.Table.CreateNewestIterator() : memtable.Table.CreateIterator(KeyRange.All);
         await using (rows.ConfigureAwait(false))
         {
+            // Memtable rows stay valid for the table's lifetime, so the previous key can be compared in place.
+            var lastKey = ReadOnlyMemory<byte>.Empty;
+            var keptAtOrBelow = false;
             while (await rows.MoveNextAsync().ConfigureAwait(false))
             {
-                writer.Add(rows.Current);
+                var row = rows.Current;
+                if (!newestOnly)
+                {
+                    if (!row.Key.Span.SequenceEqual(lastKey.Span))
+                    {
+                        lastKey = row.Key;
+                        keptAtOrBelow = false;
+                    }
+
+                    if (row.Seq <= retainAbove)
+                    {
+                        if (keptAtOrBelow)
+                        {
+                            continue;
+                        }
+
+                        keptAtOrBelow = true;
+                    }
+                }
+
+                writer.Add(row);
             }
         }
 
@@ -88,6 +124,7 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
     protected override async Task ProcessAsync(FlushJob job)
     {
         await job.WalDurable.ConfigureAwait(false);
+        await _waitForL0Room().ConfigureAwait(false);
         var table = await UploadAsync(job.Memtable).ConfigureAwait(false);
         await _publish(job.Memtable, table).ConfigureAwait(false);
         _services.Metrics.L0Flushed(table.Info.Size);
@@ -113,7 +150,8 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
         };
         // One flush at a time, and the bytes are needed only until the PUT completes, so one buffer serves every
         // flush: its pages stay mapped instead of being faulted in afresh for each L0 SST.
-        var result = await BuildSstAsync(memtable, options, _output).ConfigureAwait(false);
+        var retainAbove = Snapshots?.RetentionSeq(memtable.MaxSeq) ?? memtable.MaxSeq;
+        var result = await BuildSstAsync(memtable, options, _output, retainAbove).ConfigureAwait(false);
 
         // SSTs are never overwritten: an id that is taken (another life of this database minted it) gets a new one.
         for (var attempt = 1; ; attempt++)

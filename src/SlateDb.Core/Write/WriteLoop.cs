@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using SlateDb.Engine;
 using SlateDb.Format;
 using SlateDb.Read;
+using SlateDb.Transactions;
 using SlateDb.Wal;
 
 namespace SlateDb.Write;
@@ -19,6 +20,8 @@ namespace SlateDb.Write;
 //     is in a WAL object with id <= the stamp and no later write is. The stamp becomes replay_after_wal_id once the
 //     memtable is in L0, and the flusher publishes only after the WAL is durable through the stamp.
 //  6. Nothing is accepted after the lifecycle leaves Open; a failure faults the current WAL generation's durable task.
+//  7. While transactions are open, every write's keys are recorded (Commits) after its seq is visible and before the
+//     gate opens; a transaction's conflict check runs inside the gate before its batch is sequenced.
 //
 // Outline (one critical section per write, on the caller's thread)
 //   gate → check open → seq = ++lastSeq → rows → WAL buffer → active memtable → VisibleSeq = seq
@@ -32,7 +35,7 @@ namespace SlateDb.Write;
 // seals shares one WAL object and one durable task.
 
 /// <summary>Sequences writes into the WAL buffer and the active memtable.</summary>
-internal sealed class WriteLoop : IDisposable
+internal sealed class WriteLoop : IDisposable, IReplayTarget
 {
     private readonly Lock _gate = new();
     private readonly EngineServices _services;
@@ -92,13 +95,21 @@ internal sealed class WriteLoop : IDisposable
     /// <summary>The bytes not yet in L0.</summary>
     public long UnflushedBytes => _backpressure.Unflushed(Volatile.Read(ref _active).SizeBytes, _wal.Bytes);
 
-    /// <summary>Applies every live operation of <paramref name="batch"/> under one sequence number.</summary>
+    /// <summary>Records every write's keys while transactions are open (for their conflict checks).</summary>
+    public CommittedWrites Commits { get; } = new();
+
+    /// <summary>
+    /// Applies every live operation of <paramref name="batch"/> under one sequence number. <paramref name="validate"/>
+    /// runs first, inside the sequencing (no other write is sequenced between it and the apply); when it throws,
+    /// nothing is applied.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public WriteHandle Write(WriteBatch batch)
+    public WriteHandle Write(WriteBatch batch, Action? validate = null)
     {
         lock (_gate)
         {
             _lifecycle.ThrowIfNotWritable();
+            validate?.Invoke();
             var seq = _lastSeq + 1;
             var tick = Tick();
             var rows = 0;
@@ -123,7 +134,9 @@ internal sealed class WriteLoop : IDisposable
             }
 
             _services.Metrics.Write(rows, batch.LiveBytes);
-            return CommitLocked(seq);
+            var handle = CommitLocked(seq);
+            Commits.Record(batch, seq);
+            return handle;
         }
     }
 
@@ -146,7 +159,9 @@ internal sealed class WriteLoop : IDisposable
             }
 
             _services.Metrics.Write(1, key.Length + value.Length);
-            return CommitLocked(seq);
+            var handle = CommitLocked(seq);
+            Commits.Record(key.Span, seq);
+            return handle;
         }
     }
 

@@ -12,11 +12,14 @@ namespace SlateDb.Core.Tests.Db;
 /// </summary>
 public sealed class RequestTraceTests
 {
+    // The golden traces are the writer's requests; a compactor's claim and work would interleave at random points.
+    private static readonly Settings NoCompactor = new() { ManifestPollInterval = TimeSpan.FromHours(1), Compactor = null };
+
     [Fact]
     public async Task Open_put_flush_memtable_flush_close_issues_exactly_these_requests()
     {
         var store = new InstrumentedObjectStore(new InMemoryObjectStore("memory://trace"), recordLog: true);
-        var db = await OpenAsync(store, seed: 7);
+        var db = await OpenAsync(store, NoCompactor, seed: 7);
         await db.PutAsync(K(1), V(1), NoWait);
         await db.PutAsync(K(2), V(2), NoWait);
         await db.FlushAsync();
@@ -34,7 +37,7 @@ public sealed class RequestTraceTests
     {
         var inner = new InMemoryObjectStore("memory://trace");
         var faults = new FaultInjectingObjectStore(inner, 1);
-        var first = await OpenAsync(faults, seed: 7);
+        var first = await OpenAsync(faults, NoCompactor, seed: 7);
         await first.PutAsync(K(1), V(1), NoWait);
         await first.FlushAsync(FlushType.MemTable);
         await first.PutAsync(K(2), V(2), NoWait);
@@ -43,7 +46,7 @@ public sealed class RequestTraceTests
         await Assert.ThrowsAnyAsync<Exception>(() => first.CloseAsync());
 
         var store = new InstrumentedObjectStore(inner, recordLog: true);
-        await using (var db = await OpenAsync(store, seed: 8))
+        await using (var db = await OpenAsync(store, NoCompactor, seed: 8))
         {
             Assert.Equal(V(1), await db.GetAsync(K(1)));
             Assert.Equal(V(2), await db.GetAsync(K(2)));

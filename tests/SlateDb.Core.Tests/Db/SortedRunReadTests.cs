@@ -1,10 +1,5 @@
 using System.Text;
-using SlateDb.Engine;
 using SlateDb.Format;
-using SlateDb.Infrastructure;
-using SlateDb.Layout;
-using SlateDb.Manifest;
-using SlateDb.Manifest.Proto;
 using SlateDb.ObjectStore;
 using Xunit;
 using static SlateDb.Core.Tests.Db.DbKit;
@@ -82,44 +77,12 @@ public sealed class SortedRunReadTests
         Assert.Equal(30, (await ScanAsync(db.ScanAsync(KeyRange.All))).Count);
     }
 
-    private static async Task<InMemoryObjectStore> StoreWithSortedRunAsync(string? parent)
-    {
-        var store = new InMemoryObjectStore();
-        await (await OpenAsync(store)).CloseAsync();
-
-        var owner = new DbPaths(parent ?? DbPath);
-        var random = new DbRandom(99);
-        var run = new SortedRun { Id = 0 };
-        for (var table = 0; table < 3; table++)
-        {
-            using var writer = new SstWriter(new SstWriterOptions { BlockSize = 256, MinFilterKeys = 1 });
-            for (var i = table * 10; i < table * 10 + 10; i++)
-            {
-                writer.Add(new Row(K(i), (ulong)(i + 1), RowKind.Put, V(i), 0));
-            }
-
-            var built = writer.Finish();
-            var id = random.NextUlid(1_000 + table);
-            await store.PutAsync(owner.CompactedSstPath(id), built.Data, PutMode.Create);
-            run.Ssts.Add(ManifestViews.ToHandle(id, built.Info));
-        }
-
-        await new ManifestStore(store, DbPath).UpdateAsync(latest =>
-        {
-            var next = latest.Value.Clone();
-            next.SortedRuns.Add(run);
-            next.LastL0Seq = Math.Max(next.LastL0Seq, 30);
-            if (parent is not null)
-            {
-                var external = new ExternalDb { Path = parent, SourceCheckpointId = Uuid.FromGuid(random.NextGuid()) };
-                external.SstIds.AddRange(run.Ssts.Select(h => h.Id.Clone()));
-                next.ExternalDbs.Add(external);
-            }
-
-            return next;
-        });
-        return store;
-    }
+    // Rows 0..29 (seq i + 1) in three tables of ten.
+    private static Task<InMemoryObjectStore> StoreWithSortedRunAsync(string? parent)
+        => SortedRunKit.StoreWithSortedRunAsync(
+            [.. Enumerable.Range(0, 3).Select(t => (IReadOnlyList<Row>)[.. Enumerable.Range(t * 10, 10).Select(i => new Row(K(i), (ulong)(i + 1), RowKind.Put, V(i), 0))])],
+            blockSize: 256,
+            parent);
 
     private static async Task<SortedDictionary<string, string>> ScanAsync(DbIterator iterator)
     {

@@ -1,0 +1,127 @@
+using SlateDb.Engine;
+using SlateDb.Infrastructure;
+using SlateDb.ObjectStore;
+
+namespace SlateDb.Read;
+
+/// <summary>
+/// The reads the database, its snapshots and its transactions share: a get, a batched get and a scan at a visibility
+/// bound, each refusing to run on a closed database and turning store failures into <see cref="SlateDbException"/>s.
+/// </summary>
+internal static class DbReads
+{
+    /// <summary>
+    /// The visibility bound of a read: <paramref name="seq"/> (the visible seq, or a snapshot's), lowered to the durable
+    /// seq for <see cref="DurabilityLevel.Remote"/>.
+    /// </summary>
+    public static ulong Bound(DbEngine engine, ReadOptions? readOptions, ulong seq)
+        => readOptions?.DurabilityFilter == DurabilityLevel.Remote ? Math.Min(seq, engine.WriteLoop.DurableSeq) : seq;
+
+    /// <summary>The value of <paramref name="key"/> at <paramref name="bound"/>, or null; a <c>slatedb.get</c> span when anyone listens.</summary>
+    public static ValueTask<byte[]?> GetAsync(DbEngine engine, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
+        => DbTracing.Enabled ? GetTracedAsync(engine, key, bound, cancellationToken) : GetCoreAsync(engine, key, bound, cancellationToken);
+
+    private static async ValueTask<byte[]?> GetTracedAsync(DbEngine engine, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
+    {
+        using var activity = DbTracing.Start("slatedb.get", engine.Services.DbPath);
+        try
+        {
+            var value = await GetCoreAsync(engine, key, bound, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("slatedb.found", value is not null);
+            return value;
+        }
+        catch (Exception e)
+        {
+            DbTracing.Failed(activity, e);
+            throw;
+        }
+    }
+
+    private static ValueTask<byte[]?> GetCoreAsync(DbEngine engine, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
+    {
+        if (!engine.Lifecycle.IsOpen)
+        {
+            return ValueTask.FromException<byte[]?>(engine.Lifecycle.ReadError());
+        }
+
+        engine.Services.Metrics.Get();
+        var state = engine.State.Current;
+        if (PointLookup.TryGetFromMemtables(state, key.Span, bound, out var row))
+        {
+            return new ValueTask<byte[]?>(PointLookup.ValueOf(row));
+        }
+
+        try
+        {
+            var found = PointLookup.GetFromTablesAsync(state, engine.Tables, key, bound, cancellationToken);
+            return found.IsCompletedSuccessfully ? found : MapStoreErrorsAsync(found, engine.Services.DbPath);
+        }
+        catch (ObjectStoreException e)
+        {
+            return ValueTask.FromException<byte[]?>(StoreErrors.ToDbError(engine.Services.DbPath, "a get", e));
+        }
+
+        static async ValueTask<byte[]?> MapStoreErrorsAsync(ValueTask<byte[]?> found, string dbPath)
+        {
+            try
+            {
+                return await found.ConfigureAwait(false);
+            }
+            catch (ObjectStoreException e)
+            {
+                throw StoreErrors.ToDbError(dbPath, "a get", e);
+            }
+        }
+    }
+
+    /// <summary>Checks the keys of a batched get, each as a single get would.</summary>
+    public static void ValidateKeys(IReadOnlyList<ReadOnlyMemory<byte>> keys, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(keys, paramName);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            Limits.ValidateKey(keys[i].Span, $"{paramName}[{i}]");
+        }
+    }
+
+    /// <summary>The values of <paramref name="keys"/> at <paramref name="bound"/>, in order (null when absent); a <c>slatedb.get_many</c> span when anyone listens.</summary>
+    public static Task<byte[]?[]> GetManyAsync(DbEngine engine, IReadOnlyList<ReadOnlyMemory<byte>> keys, ulong bound, CancellationToken cancellationToken)
+        => DbTracing.Enabled
+            ? DbTracing.RunAsync(
+                "slatedb.get_many",
+                engine.Services.DbPath,
+                null,
+                () => GetManyAsync(engine.Services, engine.Lifecycle, engine.State, engine.Tables, keys, bound, cancellationToken),
+                (a, values) => a.SetTag("slatedb.keys", values.Length).SetTag("slatedb.found", values.Count(v => v is not null)))
+            : GetManyAsync(engine.Services, engine.Lifecycle, engine.State, engine.Tables, keys, bound, cancellationToken);
+
+    /// <summary>As <see cref="GetManyAsync(DbEngine, IReadOnlyList{ReadOnlyMemory{byte}}, ulong, CancellationToken)"/>, for any read state (a reader's too).</summary>
+    public static async Task<byte[]?[]> GetManyAsync(
+        EngineServices services, Lifecycle lifecycle, DbStateHolder state, TableCache tables, IReadOnlyList<ReadOnlyMemory<byte>> keys, ulong bound, CancellationToken cancellationToken)
+    {
+        lifecycle.ThrowIfNotReadable();
+        services.Metrics.Get();
+        try
+        {
+            return await BatchLookup.GetManyAsync(state.Current, tables, keys, bound, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException e)
+        {
+            throw StoreErrors.ToDbError(services.DbPath, "a batched get", e);
+        }
+    }
+
+    /// <summary>
+    /// A scan of <paramref name="range"/> at <paramref name="bound"/>, with <paramref name="overlay"/> (newest) merged in.
+    /// The scan pins the read state it starts on, so it reads the same sources however long it stays open.
+    /// </summary>
+    public static DbIterator ScanAsync(DbEngine engine, KeyRange range, ulong bound, IRowIterator? overlay, CancellationToken cancellationToken)
+    {
+        engine.Lifecycle.ThrowIfNotReadable();
+        engine.Services.Metrics.Scan();
+        return new DbIterator(
+            new ScanIterator(engine.Pins.Pin(engine.State), range, bound, engine.Tables, engine.Lifecycle, cancellationToken, overlay),
+            engine.Services.DbPath,
+            DbTracing.Enabled ? DbTracing.StartDetached("slatedb.scan", engine.Services.DbPath) : null);
+    }
+}
