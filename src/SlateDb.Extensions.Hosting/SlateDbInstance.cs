@@ -27,14 +27,18 @@ internal sealed class SlateDbInstance
 
     // Stores this instance created from URIs (S3 and Azure stores own SDK clients): disposed after the database closes.
     private readonly List<IObjectStore> _ownedStores = [];
-    private Task<Db>? _opening;
+    private Task<IAsyncDisposable>? _opening;
     private bool _closed;
 
-    public SlateDbInstance(string name, IServiceProvider services)
+    public SlateDbInstance(string name, IServiceProvider services, bool reader = false)
     {
         Name = name;
         _services = services;
+        IsReader = reader;
     }
+
+    /// <summary>Whether this registration opens a <see cref="DbReader"/> (a read replica) instead of the writer.</summary>
+    public bool IsReader { get; }
 
     /// <summary>The registration name (the DI key).</summary>
     public string Name { get; }
@@ -49,7 +53,7 @@ internal sealed class SlateDbInstance
         {
             lock (_lock)
             {
-                return !_closed && _opening is { IsCompletedSuccessfully: true } opened ? opened.Result : null;
+                return !_closed && _opening is { IsCompletedSuccessfully: true } opened ? opened.Result as Db : null;
             }
         }
     }
@@ -69,21 +73,11 @@ internal sealed class SlateDbInstance
     /// <summary>The open database, opened now (blocking) if the host has not opened it yet.</summary>
     /// <exception cref="InvalidOperationException">The host stopped and closed it, or opening failed (the cause is inside).</exception>
     [SuppressMessage("Usage", "VSTHRD002", Justification = "A DI factory is synchronous; the open runs without a synchronization context (ConfigureAwait(false) throughout).")]
-    public Db Db
-    {
-        get
-        {
-            var opening = OpenSharedAsync(CancellationToken.None);
-            try
-            {
-                return opening.GetAwaiter().GetResult();
-            }
-            catch (Exception e) when (e is not InvalidOperationException)
-            {
-                throw new InvalidOperationException($"SlateDb database '{Name}' failed to open: {e.Message}", e);
-            }
-        }
-    }
+    public Db Db => (Db)Opened();
+
+    /// <summary>The open reader (a reader registration), opened now (blocking) if the host has not opened it yet.</summary>
+    /// <exception cref="InvalidOperationException">The host stopped and closed it, or opening failed (the cause is inside).</exception>
+    public DbReader Reader => (DbReader)Opened();
 
     /// <summary>Why <see cref="OpenDb"/> is null now.</summary>
     public string NotOpenReason()
@@ -104,13 +98,27 @@ internal sealed class SlateDbInstance
         }
     }
 
+    [SuppressMessage("Usage", "VSTHRD002", Justification = "A DI factory is synchronous; the open runs without a synchronization context (ConfigureAwait(false) throughout).")]
+    private IAsyncDisposable Opened()
+    {
+        var opening = OpenSharedAsync(CancellationToken.None);
+        try
+        {
+            return opening.GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not InvalidOperationException)
+        {
+            throw new InvalidOperationException($"SlateDb database '{Name}' failed to open: {e.Message}", e);
+        }
+    }
+
     /// <summary>Opens the database (once; later calls share the first call's open).</summary>
     public Task OpenAsync(CancellationToken cancellationToken) => OpenSharedAsync(cancellationToken);
 
     /// <summary>Closes the database: flushes it to L0 and records the WAL position (a failure that already closed it is not thrown again).</summary>
     public async Task CloseAsync()
     {
-        Task<Db>? opening;
+        Task<IAsyncDisposable>? opening;
         lock (_lock)
         {
             opening = _opening;
@@ -137,9 +145,9 @@ internal sealed class SlateDbInstance
         }
     }
 
-    private Task<Db> OpenSharedAsync(CancellationToken cancellationToken)
+    private Task<IAsyncDisposable> OpenSharedAsync(CancellationToken cancellationToken)
     {
-        Task<Db> opening;
+        Task<IAsyncDisposable> opening;
         lock (_lock)
         {
             if (_closed)
@@ -153,18 +161,32 @@ internal sealed class SlateDbInstance
         return opening.WaitAsync(cancellationToken);
     }
 
-    private async Task<Db> OpenCoreAsync()
+    private async Task<IAsyncDisposable> OpenCoreAsync()
     {
         await Task.Yield();
         var options = Options;
         var store = options.Store ?? FromUri(options.StoreUri, "StoreUri")
             ?? throw new InvalidOperationException(
-                $"SlateDb database '{Name}' has no object store: set 'SlateDb:{Name}:StoreUri' in configuration, or StoreUri or Store in AddSlateDb's options.");
+                $"SlateDb database '{Name}' has no object store: set 'SlateDb:{Name}:StoreUri' in configuration, or StoreUri or Store in the options.");
         var walStore = options.WalStore ?? FromUri(options.WalStoreUri, "WalStoreUri");
-        var builder = Db.Builder(options.Path ?? Name, store)
-            .WithSettings(options.Settings)
-            .WithLogger(_services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance)
-            .WithTimeProvider(_services.GetService<TimeProvider>() ?? TimeProvider.System);
+        var loggerFactory = _services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+        var time = _services.GetService<TimeProvider>() ?? TimeProvider.System;
+        if (IsReader)
+        {
+            return await DbReader.OpenAsync(
+                options.Path ?? Name,
+                store,
+                new DbReaderOptions
+                {
+                    WalObjectStore = walStore,
+                    Settings = options.Settings,
+                    ManifestPollInterval = options.Settings.ManifestPollInterval,
+                    LoggerFactory = loggerFactory,
+                    TimeProvider = time,
+                }).ConfigureAwait(false);
+        }
+
+        var builder = Db.Builder(options.Path ?? Name, store).WithSettings(options.Settings).WithLogger(loggerFactory).WithTimeProvider(time);
         if (walStore is not null)
         {
             builder.WithWalObjectStore(walStore);

@@ -40,11 +40,40 @@ public static class SlateDbServiceCollectionExtensions
     public static IServiceCollection AddSlateDb(
         this IServiceCollection services, string name, IConfiguration? configuration, Action<SlateDbOptions>? configure = null)
     {
+        Register(services, name, configuration, configure, reader: false);
+        services.AddKeyedSingleton(name, (sp, _) => sp.GetRequiredKeyedService<SlateDbInstance>(name).Db);
+        services.TryAddSingleton(sp => sp.GetRequiredKeyedService<Db>(name));
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a read replica of the database <paramref name="name"/>: a <see cref="DbReader"/> that follows the
+    /// writer's manifest and WAL (polling every <see cref="Settings.ManifestPollInterval"/>), with options bound like
+    /// <see cref="AddSlateDb(IServiceCollection, string, Action{SlateDbOptions}?)"/>'s from <c>SlateDb:&lt;name&gt;</c> (the
+    /// same keys; <c>Path</c> names the database to follow). It opens when the host starts (or when first resolved) and
+    /// closes when the host stops. Resolve it as <c>[FromKeyedServices("name")] DbReader</c>; the first reader registered
+    /// is also the unkeyed <see cref="DbReader"/>. The health check does not cover readers.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The registration name: the DI key, the configuration section name and the default database path.</param>
+    /// <param name="configure">Changes the options after configuration binding.</param>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty, or a database or reader of that name is already registered.</exception>
+    public static IServiceCollection AddSlateDbReader(this IServiceCollection services, string name, Action<SlateDbOptions>? configure = null)
+    {
+        Register(services, name, null, configure, reader: true);
+        services.AddKeyedSingleton(name, (sp, _) => sp.GetRequiredKeyedService<SlateDbInstance>(name).Reader);
+        services.TryAddSingleton(sp => sp.GetRequiredKeyedService<DbReader>(name));
+        return services;
+    }
+
+    private static void Register(
+        IServiceCollection services, string name, IConfiguration? configuration, Action<SlateDbOptions>? configure, bool reader)
+    {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (services.Any(d => d.ServiceType == typeof(SlateDbInstance) && d.IsKeyedService && Equals(d.ServiceKey, name)))
         {
-            throw new ArgumentException($"A SlateDb database named '{name}' is already registered; each AddSlateDb call needs its own name.", nameof(name));
+            throw new ArgumentException($"A SlateDb database named '{name}' is already registered; each AddSlateDb or AddSlateDbReader call needs its own name.", nameof(name));
         }
 
         services.AddOptions();
@@ -58,10 +87,7 @@ public static class SlateDbServiceCollectionExtensions
 
             configure?.Invoke(options);
         }));
-        services.AddKeyedSingleton(name, (sp, _) => new SlateDbInstance(name, sp));
-        services.AddKeyedSingleton(name, (sp, _) => sp.GetRequiredKeyedService<SlateDbInstance>(name).Db);
-        services.TryAddSingleton(sp => sp.GetRequiredKeyedService<Db>(name));
+        services.AddKeyedSingleton(name, (sp, _) => new SlateDbInstance(name, sp, reader));
         services.AddSingleton<IHostedService>(sp => new SlateDbHostedService(sp.GetRequiredKeyedService<SlateDbInstance>(name)));
-        return services;
     }
 }

@@ -83,6 +83,29 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task AddSlateDbReader_registers_a_read_replica_that_follows_the_writer()
+    {
+        var store = new InMemoryObjectStore();
+        using var host = Build([], s => s
+            .AddSlateDb("orders", o => o.Store = store)
+            .AddSlateDbReader("orders-replica", o =>
+            {
+                o.Store = store;
+                o.Path = "orders";
+            }));
+        await host.StartAsync();
+        var writer = host.Services.GetRequiredService<Db>();
+        var replica = host.Services.GetRequiredKeyedService<DbReader>("orders-replica");
+        Assert.Same(replica, host.Services.GetRequiredService<DbReader>());
+
+        await writer.PutAsync("order:1", "paid");
+        await replica.RefreshAsync();
+        Assert.Equal("paid"u8.ToArray(), await replica.GetAsync("order:1"));
+        await host.StopAsync();
+        Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredKeyedService<SlateDbInstance>("orders-replica").Reader);
+    }
+
+    [Fact]
     public async Task A_database_without_a_store_fails_the_start_naming_the_configuration_key()
     {
         using var host = Build([], s => s.AddSlateDb("orders"));
