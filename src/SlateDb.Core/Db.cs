@@ -31,6 +31,18 @@ public sealed class Db : IAsyncDisposable
 
     internal DbEngine Engine => _engine;
 
+    /// <summary>
+    /// Whether the database is open, closed, fenced or failed, when it last stored a WAL object and whether writes wait
+    /// to be made durable; cheap (no I/O), for health checks.
+    /// </summary>
+    public DbStatus Status => new()
+    {
+        State = _engine.Lifecycle.PublicState,
+        Failure = _engine.Lifecycle.Cause,
+        LastDurableWalWrite = _engine.LastWalStoredAt,
+        HasPendingWrites = _engine.WriteLoop.VisibleSeq > _engine.WriteLoop.DurableSeq,
+    };
+
     /// <summary>Opens (or creates) the database at <paramref name="path"/> in <paramref name="store"/> with default settings.</summary>
     /// <param name="path">The database's path inside the store, such as <c>orders</c> or <c>tenants/a/orders</c>.</param>
     /// <param name="store">The object store holding the database.</param>
@@ -103,7 +115,13 @@ public sealed class Db : IAsyncDisposable
         }
 
         Limits.ValidateWriteSize(batch.EncodedBytes, _maxWriteBytes, nameof(batch));
+        return DbTracing.Enabled
+            ? TraceWriteAsync(batch.Count, writeOptions, () => WriteCoreAsync(batch, writeOptions, cancellationToken))
+            : WriteCoreAsync(batch, writeOptions, cancellationToken);
+    }
 
+    private Task<WriteHandle> WriteCoreAsync(WriteBatch batch, WriteOptions? writeOptions, CancellationToken cancellationToken)
+    {
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled<WriteHandle>(cancellationToken);
@@ -193,6 +211,11 @@ public sealed class Db : IAsyncDisposable
     /// <exception cref="DbClosedException">The database is closed, or closed because a background task failed (the message names it).</exception>
     /// <exception cref="SlateDbException">The object store failed (<see cref="SlateDbErrorKind.Unavailable"/> or <see cref="SlateDbErrorKind.Data"/>).</exception>
     public Task FlushAsync(FlushType flushType = FlushType.Wal, CancellationToken cancellationToken = default)
+        => DbTracing.Enabled
+            ? DbTracing.RunAsync("slatedb.flush", DbPath, null, () => FlushCoreAsync(flushType, cancellationToken), a => a.SetTag("slatedb.flush.type", flushType.ToString()))
+            : FlushCoreAsync(flushType, cancellationToken);
+
+    private Task FlushCoreAsync(FlushType flushType, CancellationToken cancellationToken)
     {
         try
         {
@@ -222,13 +245,23 @@ public sealed class Db : IAsyncDisposable
     /// <exception cref="DbClosedException">The database is closed.</exception>
     public Task<CheckpointResult> CreateCheckpointAsync(
         CheckpointScope scope, CheckpointOptions? options = null, CancellationToken cancellationToken = default)
-        => _engine.CreateCheckpointAsync(scope, options, cancellationToken);
+        => DbTracing.Enabled
+            ? DbTracing.RunAsync(
+                "slatedb.checkpoint",
+                DbPath,
+                null,
+                () => _engine.CreateCheckpointAsync(scope, options, cancellationToken),
+                (a, r) => a.SetTag("slatedb.checkpoint.scope", scope.ToString()).SetTag("slatedb.checkpoint.id", r.Id.ToString()).SetTag("slatedb.manifest.id", (long)r.ManifestId))
+            : _engine.CreateCheckpointAsync(scope, options, cancellationToken);
 
     /// <summary>
     /// Flushes the memtable to L0, records the WAL position in the manifest and stops the background work. Later calls
     /// do nothing; every other call fails with <see cref="DbClosedException"/> afterwards.
     /// </summary>
-    public Task CloseAsync(CancellationToken cancellationToken = default) => MapStoreErrorsAsync(_engine.CloseAsync(cancellationToken), "closing");
+    public Task CloseAsync(CancellationToken cancellationToken = default)
+        => DbTracing.Enabled
+            ? DbTracing.RunAsync("slatedb.close", DbPath, null, () => MapStoreErrorsAsync(_engine.CloseAsync(cancellationToken), "closing"))
+            : MapStoreErrorsAsync(_engine.CloseAsync(cancellationToken), "closing");
 
     /// <summary>
     /// Closes the database like <see cref="CloseAsync"/>, except that it does not throw again the failure that had already
@@ -264,6 +297,23 @@ public sealed class Db : IAsyncDisposable
     private ulong Bound(ReadOptions? readOptions) => DbReads.Bound(_engine, readOptions, _engine.WriteLoop.VisibleSeq);
 
     private Task<WriteHandle> WriteOneAsync(
+        RowKind kind, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, WriteOptions? writeOptions, CancellationToken cancellationToken)
+        => DbTracing.Enabled
+            ? TraceWriteAsync(1, writeOptions, () => WriteOneCoreAsync(kind, key, value, writeOptions, cancellationToken))
+            : WriteOneCoreAsync(kind, key, value, writeOptions, cancellationToken);
+
+    private Task<WriteHandle> TraceWriteAsync(int rows, WriteOptions? writeOptions, Func<Task<WriteHandle>> write)
+    {
+        var awaitDurable = writeOptions?.AwaitDurable != false;
+        return DbTracing.RunAsync(
+            "slatedb.write",
+            DbPath,
+            null,
+            write,
+            (a, handle) => a.SetTag("slatedb.rows", rows).SetTag("slatedb.await_durable", awaitDurable).SetTag("slatedb.seq", (long)handle.Seq));
+    }
+
+    private Task<WriteHandle> WriteOneCoreAsync(
         RowKind kind, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, WriteOptions? writeOptions, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using SlateDb.Infrastructure;
 using SlateDb.ObjectStore;
 using SlateDb.Read;
 
@@ -16,10 +18,15 @@ public sealed class DbIterator : IAsyncEnumerable<KeyValue>, IAsyncDisposable
     private readonly ScanIterator _scan;
     private readonly string _dbPath;
 
-    internal DbIterator(ScanIterator scan, string dbPath)
+    // The scan's span (null when nobody listens): from the scan call until disposal, with the rows returned.
+    private Activity? _activity;
+    private long _rows;
+
+    internal DbIterator(ScanIterator scan, string dbPath, Activity? activity = null)
     {
         _scan = scan;
         _dbPath = dbPath;
+        _activity = activity;
     }
 
     /// <summary>The next key and value, or null after the last one.</summary>
@@ -31,6 +38,11 @@ public sealed class DbIterator : IAsyncEnumerable<KeyValue>, IAsyncDisposable
     public ValueTask<KeyValue?> NextAsync(CancellationToken cancellationToken = default)
     {
         var next = _scan.NextAsync(cancellationToken);
+        if (_activity is not null)
+        {
+            return CountAsync(next);
+        }
+
         return next.IsCompletedSuccessfully ? next : MapStoreErrorsAsync(next);
     }
 
@@ -60,7 +72,36 @@ public sealed class DbIterator : IAsyncEnumerable<KeyValue>, IAsyncDisposable
     }
 
     /// <summary>Releases the SST iterators the scan holds.</summary>
-    public ValueTask DisposeAsync() => _scan.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        if (_activity is { } activity)
+        {
+            _activity = null;
+            activity.SetTag("slatedb.rows", _rows);
+            activity.Dispose();
+        }
+
+        return _scan.DisposeAsync();
+    }
+
+    private async ValueTask<KeyValue?> CountAsync(ValueTask<KeyValue?> next)
+    {
+        try
+        {
+            var kv = await MapStoreErrorsAsync(next).ConfigureAwait(false);
+            if (kv is not null)
+            {
+                _rows++;
+            }
+
+            return kv;
+        }
+        catch (Exception e)
+        {
+            DbTracing.Failed(_activity, e);
+            throw;
+        }
+    }
 
     private async ValueTask<KeyValue?> MapStoreErrorsAsync(ValueTask<KeyValue?> next)
     {

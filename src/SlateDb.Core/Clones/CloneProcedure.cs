@@ -97,7 +97,19 @@ internal sealed class CloneProcedure
     /// <summary>Runs the procedure (see the outline).</summary>
     /// <param name="parentCheckpoint">The parent checkpoint to clone; null for the parent's current state.</param>
     /// <param name="ct">Cancels the run (a re-run resumes).</param>
-    public async Task<CloneOutcome> RunAsync(Guid? parentCheckpoint, CancellationToken ct)
+    public Task<CloneOutcome> RunAsync(Guid? parentCheckpoint, CancellationToken ct)
+        => DbTracing.RunAsync(
+            "slatedb.clone",
+            _clone.Root,
+            _store.Uri,
+            () => RunCoreAsync(parentCheckpoint, ct),
+            (a, o) => a.SetTag("slatedb.clone.parent", _parent.Root)
+                .SetTag("slatedb.wal.copied_objects", o.WalObjectsCopied)
+                .SetTag("slatedb.wal.skipped_objects", o.WalObjectsSkipped)
+                .SetTag("slatedb.bytes_written", o.BytesWritten)
+                .SetTag("slatedb.already_done", o.AlreadyDone));
+
+    private async Task<CloneOutcome> RunCoreAsync(Guid? parentCheckpoint, CancellationToken ct)
     {
         var existing = await _cloneManifests.TryReadLatestAsync(ct).ConfigureAwait(false);
         var checkedParent = false;

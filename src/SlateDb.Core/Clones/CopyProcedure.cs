@@ -128,7 +128,21 @@ internal sealed class CopyProcedure
     /// <summary>Runs the copy (see the outline).</summary>
     /// <param name="checkpoint">The source checkpoint to copy; null for the source's current state.</param>
     /// <param name="ct">Cancels the copy (a re-run resumes).</param>
-    public async Task<CopyOutcome> RunAsync(Guid? checkpoint, CancellationToken ct)
+    public Task<CopyOutcome> RunAsync(Guid? checkpoint, CancellationToken ct)
+        => DbTracing.RunAsync(
+            "slatedb.copy",
+            _dest.Root,
+            _destStore.Uri,
+            () => RunCoreAsync(checkpoint, ct),
+            (a, o) => a.SetTag("slatedb.copy.source", _source.Root)
+                .SetTag("slatedb.copy.source_store", _sourceStore.Uri)
+                .SetTag("slatedb.ssts.copied", o.SstsCopied)
+                .SetTag("slatedb.ssts.already_present", o.SstsAlreadyPresent)
+                .SetTag("slatedb.wal.copied_objects", o.WalObjectsCopied)
+                .SetTag("slatedb.bytes_written", o.BytesWritten)
+                .SetTag("slatedb.already_done", o.AlreadyDone));
+
+    private async Task<CopyOutcome> RunCoreAsync(Guid? checkpoint, CancellationToken ct)
     {
         if (await _destManifests.TryReadLatestAsync(ct).ConfigureAwait(false) is { } existing)
         {

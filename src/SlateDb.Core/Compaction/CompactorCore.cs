@@ -264,6 +264,11 @@ internal sealed class CompactorCore : BackgroundWorker<CompactorCore.Pass>
         var keeper = _manifest!;
         var recorded = false;
         var started = _time.GetTimestamp();
+        using var activity = DbTracing.Start("slatedb.compaction", DbPath, _store.Uri);
+        activity?.SetTag("slatedb.compaction.id", id.ToString())
+            .SetTag("slatedb.compaction.l0_ssts", spec.L0.Count)
+            .SetTag("slatedb.compaction.sorted_runs", spec.Runs.Count)
+            .SetTag("slatedb.compaction.output_run", (long)spec.OutputRunId);
         try
         {
             Log.CompactionStarted(_logger, DbPath, id.ToString(), spec.ToString());
@@ -275,6 +280,11 @@ internal sealed class CompactorCore : BackgroundWorker<CompactorCore.Pass>
             await keeper.RefreshAsync(stop).ConfigureAwait(false);
             await keeper.UpdateAsync(m => CompactionPublication.Apply(m, spec, result.Outputs, DbPath), cancellationToken: stop).ConfigureAwait(false);
             _metrics.Compacted(result.BytesIn, result.BytesOut);
+            activity?.SetTag("slatedb.compaction.output_ssts", result.Outputs.Count)
+                .SetTag("slatedb.compaction.bytes_in", result.BytesIn)
+                .SetTag("slatedb.compaction.bytes_out", result.BytesOut)
+                .SetTag("slatedb.compaction.rows_in", result.RowsIn)
+                .SetTag("slatedb.compaction.rows_out", result.RowsOut);
             Log.CompactionFinished(
                 _logger, DbPath, id.ToString(), spec.ToString(), result.BytesIn, result.Outputs.Count, result.BytesOut, result.RowsIn, result.RowsOut, (long)_time.GetElapsedTime(started).TotalMilliseconds);
             await jobs.RemoveAsync(id, stop).ConfigureAwait(false);
@@ -296,6 +306,7 @@ internal sealed class CompactorCore : BackgroundWorker<CompactorCore.Pass>
         }
         catch (Exception e) when (ManifestKeeper.IsRetryable(e))
         {
+            DbTracing.Failed(activity, e);
             Log.CompactionFailed(_logger, DbPath, id.ToString(), e);
             if (recorded)
             {
@@ -311,6 +322,7 @@ internal sealed class CompactorCore : BackgroundWorker<CompactorCore.Pass>
         }
         catch (Exception e)
         {
+            DbTracing.Failed(activity, e);
             Fail(e);
             Report(e);
         }

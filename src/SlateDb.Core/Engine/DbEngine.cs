@@ -66,6 +66,7 @@ internal sealed class DbEngine
     private Task _gc = Task.CompletedTask;
     private Task? _closeTask;
     private int _failing;
+    private long _lastWalStoredTicks;
 
     // tables: the SST readers and block cache to start with (a promoted read-only view's); null for new ones.
     public DbEngine(EngineServices services, DbPaths paths, IObjectStore mainStore, IObjectStore walStore, FenceableManifest manifest, TableCache? tables = null)
@@ -134,6 +135,9 @@ internal sealed class DbEngine
     /// <summary>The highest WAL id stored (or this writer's fence before the first).</summary>
     public ulong LastDurableWalId => _walWriter.LastDurableWalId;
 
+    /// <summary>When this writer last stored a WAL object (its fence at the open, until the first write is durable).</summary>
+    public DateTimeOffset LastWalStoredAt => new(Volatile.Read(ref _lastWalStoredTicks), TimeSpan.Zero);
+
     /// <summary>Whether the database had already failed or been fenced when closing began.</summary>
     public bool FailedBeforeClose { get; private set; }
 
@@ -161,8 +165,10 @@ internal sealed class DbEngine
     public void StartWriting(ulong fenceId)
     {
         WriteLoop.FinishReplay(fenceId);
+        Volatile.Write(ref _lastWalStoredTicks, Services.Time.GetUtcNow().UtcTicks);
         _walWriter.Start(fenceId, WriteLoop.LastSeq);
         WriteLoop.StartTimer();
+        Services.Metrics.Observe(() => WriteLoop.UnflushedBytes, () => State.Current.L0.Length, () => State.Current.SortedRuns.Length, () => LastWalStoredAt, Services.Time);
         _poller = _manifest.PollAsync(Services.Time, Services.Settings.ManifestPollInterval, Services.DbPath, e => Fail(StoreErrors.BackgroundFailure("the manifest poller", e)), _stop.Token);
         if (Services.Settings.Gc is { } gc)
         {
@@ -225,6 +231,7 @@ internal sealed class DbEngine
     public async Task AbortAsync()
     {
         Fail(new DbClosedException($"Opening '{Services.DbPath}' failed."));
+        Services.Metrics.StopObserving();
         await _walWriter.DrainAsync().ConfigureAwait(false);
         await _flusher.DrainAsync().ConfigureAwait(false);
         await StopPollerAsync().ConfigureAwait(false);
@@ -297,6 +304,7 @@ internal sealed class DbEngine
             }
         }
 
+        Services.Metrics.StopObserving();
         Log.Closed(Services.Logger, Services.DbPath);
 
         // A database that failed or was fenced could not flush what it held: closing it must not look like success.
@@ -351,6 +359,7 @@ internal sealed class DbEngine
             },
             cancellationToken: cancellationToken).ConfigureAwait(false);
         Log.CheckpointCreated(Services.Logger, Services.DbPath, id, created!.ManifestId, scope);
+        Services.Metrics.CheckpointCreated();
         return new CheckpointResult { Id = id, ManifestId = created.ManifestId };
     }
 
@@ -502,10 +511,11 @@ internal sealed class DbEngine
         await _gc.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    // After each WAL object is stored, before its durable task completes: release backpressure, and let the write
-    // loop seal the buffer a durable write waits for (group commit).
+    // After each WAL object is stored, before its durable task completes: note when (the health check's age of the
+    // last durable write), release backpressure, and let the write loop seal the buffer a durable write waits for.
     private void OnWalStored(Wal.SealedWal stored)
     {
+        Volatile.Write(ref _lastWalStoredTicks, Services.Time.GetUtcNow().UtcTicks);
         _backpressure.WalStored(stored.Bytes);
         WriteLoop.WalStored();
     }

@@ -34,6 +34,15 @@ internal sealed class Lifecycle
     /// <summary>Whether a newer writer fenced this one.</summary>
     public bool IsFenced => Volatile.Read(ref _current).State == State.Fenced;
 
+    /// <summary>The state as <see cref="DbStatus.State"/> reports it (closing counts as closed).</summary>
+    public DbLifecycleState PublicState => Volatile.Read(ref _current).State switch
+    {
+        State.Open => DbLifecycleState.Open,
+        State.Fenced => DbLifecycleState.Fenced,
+        State.Failed => DbLifecycleState.Failed,
+        _ => DbLifecycleState.Closed,
+    };
+
     /// <summary>The failure that closed the database (a <see cref="FencedException"/> when fenced); null otherwise.</summary>
     public Exception? Cause => Volatile.Read(ref _current).Cause;
 

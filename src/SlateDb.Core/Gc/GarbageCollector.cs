@@ -87,10 +87,29 @@ internal sealed class GarbageCollector
     /// <summary>Runs once.</summary>
     /// <exception cref="ArgumentOutOfRangeException">MinAge is negative.</exception>
     /// <exception cref="SlateDbException">A checkpointed manifest is missing (nothing was deleted), or a store or update error.</exception>
-    public async Task<GcResult> RunAsync(GcOptions options, CancellationToken cancellationToken)
+    public Task<GcResult> RunAsync(GcOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MinAge, TimeSpan.Zero, nameof(options.MinAge));
+        return DbTracing.RunAsync(
+            "slatedb.gc",
+            Paths.Root,
+            _store.Uri,
+            async () =>
+            {
+                var result = await RunCoreAsync(options, cancellationToken).ConfigureAwait(false);
+                DbMetrics.GcFinished(Paths.Root, result);
+                return result;
+            },
+            (a, r) => a.SetTag("slatedb.gc.dry_run", options.DryRun)
+                .SetTag("slatedb.gc.deleted_manifests", r.DeletedManifests)
+                .SetTag("slatedb.gc.deleted_wal_ssts", r.DeletedWalSsts)
+                .SetTag("slatedb.gc.deleted_ssts", r.DeletedSsts)
+                .SetTag("slatedb.gc.deleted_checkpoints", r.DeletedCheckpoints));
+    }
+
+    private async Task<GcResult> RunCoreAsync(GcOptions options, CancellationToken cancellationToken)
+    {
         var now = _time.GetUtcNow();
         var cutoffTime = options.MinAge > now - DateTimeOffset.UnixEpoch ? DateTimeOffset.UnixEpoch : now - options.MinAge;
 

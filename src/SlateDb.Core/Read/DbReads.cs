@@ -17,8 +17,27 @@ internal static class DbReads
     public static ulong Bound(DbEngine engine, ReadOptions? readOptions, ulong seq)
         => readOptions?.DurabilityFilter == DurabilityLevel.Remote ? Math.Min(seq, engine.WriteLoop.DurableSeq) : seq;
 
-    /// <summary>The value of <paramref name="key"/> at <paramref name="bound"/>, or null.</summary>
+    /// <summary>The value of <paramref name="key"/> at <paramref name="bound"/>, or null; a <c>slatedb.get</c> span when anyone listens.</summary>
     public static ValueTask<byte[]?> GetAsync(DbEngine engine, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
+        => DbTracing.Enabled ? GetTracedAsync(engine, key, bound, cancellationToken) : GetCoreAsync(engine, key, bound, cancellationToken);
+
+    private static async ValueTask<byte[]?> GetTracedAsync(DbEngine engine, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
+    {
+        using var activity = DbTracing.Start("slatedb.get", engine.Services.DbPath);
+        try
+        {
+            var value = await GetCoreAsync(engine, key, bound, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("slatedb.found", value is not null);
+            return value;
+        }
+        catch (Exception e)
+        {
+            DbTracing.Failed(activity, e);
+            throw;
+        }
+    }
+
+    private static ValueTask<byte[]?> GetCoreAsync(DbEngine engine, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
     {
         if (!engine.Lifecycle.IsOpen)
         {
@@ -65,9 +84,16 @@ internal static class DbReads
         }
     }
 
-    /// <summary>The values of <paramref name="keys"/> at <paramref name="bound"/>, in order (null when absent).</summary>
+    /// <summary>The values of <paramref name="keys"/> at <paramref name="bound"/>, in order (null when absent); a <c>slatedb.get_many</c> span when anyone listens.</summary>
     public static Task<byte[]?[]> GetManyAsync(DbEngine engine, IReadOnlyList<ReadOnlyMemory<byte>> keys, ulong bound, CancellationToken cancellationToken)
-        => GetManyAsync(engine.Services, engine.Lifecycle, engine.State, engine.Tables, keys, bound, cancellationToken);
+        => DbTracing.Enabled
+            ? DbTracing.RunAsync(
+                "slatedb.get_many",
+                engine.Services.DbPath,
+                null,
+                () => GetManyAsync(engine.Services, engine.Lifecycle, engine.State, engine.Tables, keys, bound, cancellationToken),
+                (a, values) => a.SetTag("slatedb.keys", values.Length).SetTag("slatedb.found", values.Count(v => v is not null)))
+            : GetManyAsync(engine.Services, engine.Lifecycle, engine.State, engine.Tables, keys, bound, cancellationToken);
 
     /// <summary>As <see cref="GetManyAsync(DbEngine, IReadOnlyList{ReadOnlyMemory{byte}}, ulong, CancellationToken)"/>, for any read state (a reader's too).</summary>
     public static async Task<byte[]?[]> GetManyAsync(
@@ -95,6 +121,7 @@ internal static class DbReads
         engine.Services.Metrics.Scan();
         return new DbIterator(
             new ScanIterator(engine.Pins.Pin(engine.State), range, bound, engine.Tables, engine.Lifecycle, cancellationToken, overlay),
-            engine.Services.DbPath);
+            engine.Services.DbPath,
+            DbTracing.Enabled ? DbTracing.StartDetached("slatedb.scan", engine.Services.DbPath) : null);
     }
 }
