@@ -60,22 +60,11 @@ public sealed class DbReader : IAsyncDisposable
     /// <summary>The value of <paramref name="key"/>, or null when it is absent or deleted. The array is the caller's.</summary>
     /// <exception cref="ArgumentException">The key is empty or longer than 65 535 bytes.</exception>
     /// <exception cref="DbClosedException">The reader is disposed, was promoted, or stopped after a failure.</exception>
+    /// <exception cref="SlateDbException">The object store failed (<see cref="SlateDbErrorKind.Unavailable"/> when a retry may help).</exception>
     public ValueTask<byte[]?> GetAsync(ReadOnlyMemory<byte> key, ReadOptions? readOptions = null, CancellationToken cancellationToken = default)
     {
         Limits.ValidateKey(key.Span, nameof(key));
-        if (!_engine.Lifecycle.IsOpen)
-        {
-            return ValueTask.FromException<byte[]?>(_engine.Lifecycle.ReadError());
-        }
-
-        _engine.Services.Metrics.Get();
-        var state = _engine.State.Current;
-        if (PointLookup.TryGetFromMemtables(state, key.Span, ulong.MaxValue, out var row))
-        {
-            return new ValueTask<byte[]?>(PointLookup.ValueOf(row));
-        }
-
-        return PointLookup.GetFromTablesAsync(state, _engine.Tables, key, ulong.MaxValue, cancellationToken);
+        return DbReads.GetAsync(_engine.Services, _engine.Lifecycle, _engine.State, _engine.Tables, key, ulong.MaxValue, cancellationToken);
     }
 
     /// <summary>The value of the UTF-8 encoding of <paramref name="key"/>, or null.</summary>

@@ -19,14 +19,22 @@ internal static class DbReads
 
     /// <summary>The value of <paramref name="key"/> at <paramref name="bound"/>, or null; a <c>slatedb.get</c> span when anyone listens.</summary>
     public static ValueTask<byte[]?> GetAsync(DbEngine engine, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
-        => DbTracing.Enabled ? GetTracedAsync(engine, key, bound, cancellationToken) : GetCoreAsync(engine, key, bound, cancellationToken);
+        => GetAsync(engine.Services, engine.Lifecycle, engine.State, engine.Tables, key, bound, cancellationToken);
 
-    private static async ValueTask<byte[]?> GetTracedAsync(DbEngine engine, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
+    /// <summary>As <see cref="GetAsync(DbEngine, ReadOnlyMemory{byte}, ulong, CancellationToken)"/>, for any read state (a reader's too).</summary>
+    public static ValueTask<byte[]?> GetAsync(
+        EngineServices services, Lifecycle lifecycle, DbStateHolder state, TableCache tables, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
+        => DbTracing.Enabled
+            ? GetTracedAsync(services, lifecycle, state, tables, key, bound, cancellationToken)
+            : GetCoreAsync(services, lifecycle, state, tables, key, bound, cancellationToken);
+
+    private static async ValueTask<byte[]?> GetTracedAsync(
+        EngineServices services, Lifecycle lifecycle, DbStateHolder state, TableCache tables, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
     {
-        using var activity = DbTracing.Start("slatedb.get", engine.Services.DbPath);
+        using var activity = DbTracing.Start("slatedb.get", services.DbPath);
         try
         {
-            var value = await GetCoreAsync(engine, key, bound, cancellationToken).ConfigureAwait(false);
+            var value = await GetCoreAsync(services, lifecycle, state, tables, key, bound, cancellationToken).ConfigureAwait(false);
             activity?.SetTag("slatedb.found", value is not null);
             return value;
         }
@@ -37,15 +45,16 @@ internal static class DbReads
         }
     }
 
-    private static ValueTask<byte[]?> GetCoreAsync(DbEngine engine, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
+    private static ValueTask<byte[]?> GetCoreAsync(
+        EngineServices services, Lifecycle lifecycle, DbStateHolder holder, TableCache tables, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
     {
-        if (!engine.Lifecycle.IsOpen)
+        if (!lifecycle.IsOpen)
         {
-            return ValueTask.FromException<byte[]?>(engine.Lifecycle.ReadError());
+            return ValueTask.FromException<byte[]?>(lifecycle.ReadError());
         }
 
-        engine.Services.Metrics.Get();
-        var state = engine.State.Current;
+        services.Metrics.Get();
+        var state = holder.Current;
         if (PointLookup.TryGetFromMemtables(state, key.Span, bound, out var row))
         {
             return new ValueTask<byte[]?>(PointLookup.ValueOf(row));
@@ -53,12 +62,12 @@ internal static class DbReads
 
         try
         {
-            var found = PointLookup.GetFromTablesAsync(state, engine.Tables, key, bound, cancellationToken);
-            return found.IsCompletedSuccessfully ? found : MapStoreErrorsAsync(found, engine.Services.DbPath);
+            var found = PointLookup.GetFromTablesAsync(state, tables, key, bound, cancellationToken);
+            return found.IsCompletedSuccessfully ? found : MapStoreErrorsAsync(found, services.DbPath);
         }
         catch (ObjectStoreException e)
         {
-            return ValueTask.FromException<byte[]?>(StoreErrors.ToDbError(engine.Services.DbPath, "a get", e));
+            return ValueTask.FromException<byte[]?>(StoreErrors.ToDbError(services.DbPath, "a get", e));
         }
 
         static async ValueTask<byte[]?> MapStoreErrorsAsync(ValueTask<byte[]?> found, string dbPath)
