@@ -22,8 +22,9 @@ namespace SlateDb.Gc;
 //  1. Protected manifests: the latest L, every manifest a checkpoint of L pins, and every manifest that was the latest
 //     within MinAge (its successor was written less than MinAge ago). Nothing any of them references is deleted, and a
 //     checkpointed manifest that cannot be read aborts the run before anything is deleted.
-//  2. A manifest is deleted only when it is below L, not checkpointed, older than MinAge and superseded for longer than
-//     MinAge; the GC boundary is raised to the largest such id (monotonic CAS) before the first delete.
+//  2. A manifest is deleted only when it is below L, not checkpointed, older than MinAge and than the register's delete
+//     floor (one minute, SequencedObjectStore invariant 4), and superseded for longer than MinAge; the GC boundary is
+//     raised to the largest such id (monotonic CAS) before the first delete.
 //  3. A WAL object is deleted only when it is older than MinAge, lies below L's replay_after_wal_id (that id is kept)
 //     and outside every checkpointed manifest's (replay_after_wal_id, next_wal_sst_id), and is larger than a fence:
 //     fences (and anything their size or smaller) are never deleted.
@@ -34,9 +35,9 @@ namespace SlateDb.Gc;
 //     show recorded itself after that sample and mints its outputs after it: they are at or above the cutoff.
 //  5. Detach: an external database none of whose SSTs a protected manifest or a pinned snapshot references loses the
 //     final checkpoint this database holds in it first, then its entry here (a crash between leaves a harmless entry).
-//  6. A compactor state version is deleted only when a newer one is listed and it is older than MinAge; the compactor
-//     state's GC boundary is raised to the largest such id (monotonic CAS) before the first delete, so a stalled compactor
-//     that recreates one sees a conflict. Only the latest version is ever read (its running jobs, invariant 4).
+//  6. A compactor state version is deleted only when a newer one is listed and it is older than MinAge and the delete
+//     floor; the compactor state's GC boundary is raised to the largest such id (monotonic CAS) before the first delete,
+//     so a stalled compactor that recreates one sees a conflict. Only the latest version is ever read (its running jobs, invariant 4).
 //  7. Settled: after a real run that deleted nothing and held nothing back (no candidate spared only by MinAge, the
 //     cutoff, a pin, the recently-latest rule or a failed detach), nothing becomes deletable until the latest manifest
 //     changes (garbage only appears through a new manifest; a compactor's unpublished outputs are only spared). While
@@ -154,12 +155,15 @@ internal sealed class GarbageCollector
         // iterates is pinned by now (SnapshotPins invariant 1).
         var pinned = _pins?.PinnedPaths() ?? [];
 
-        var deletedManifests = await CollectManifestsAsync(listed, latest.Id, checkpointed, recent, cutoffTime, options.DryRun, cancellationToken).ConfigureAwait(false);
+        // Manifest and compactor-state versions also wait out the register's floor (SequencedObjectStore invariant 4).
+        var floor = SequencedObjectStore<ManifestData>.VersionDeleteFloor;
+        var versionCutoff = now - DateTimeOffset.UnixEpoch < floor ? DateTimeOffset.UnixEpoch : (cutoffTime < now - floor ? cutoffTime : now - floor);
+        var deletedManifests = await CollectManifestsAsync(listed, latest.Id, checkpointed, recent, versionCutoff, options.DryRun, cancellationToken).ConfigureAwait(false);
         var deletedWal = await CollectWalAsync(latest.Value, checkpointedManifests, cutoffTime, options.DryRun, cancellationToken).ConfigureAwait(false);
         var referenced = ReferencedSsts(protectedManifests);
         var sstCutoffMs = Math.Min(cutoffTime.ToUnixTimeMilliseconds(), Math.Min(OldestJobMs(compactions), NewestL0Ms(latest.Value)));
         var deletedSsts = await CollectSstsAsync(referenced, pinned, sstCutoffMs, cutoffTime, options.DryRun, cancellationToken).ConfigureAwait(false);
-        var deletedStates = await CollectCompactorStatesAsync(cutoffTime, options.DryRun, cancellationToken).ConfigureAwait(false);
+        var deletedStates = await CollectCompactorStatesAsync(versionCutoff, options.DryRun, cancellationToken).ConfigureAwait(false);
         if (!options.DryRun)
         {
             await DetachAsync(latest.Value, referenced, pinned, cancellationToken).ConfigureAwait(false);

@@ -9,6 +9,12 @@
 //     least every id it is about to delete before deleting it. A create whose id is at or below the
 //     boundary recreated a deleted version under a newer latest (a stalled writer): it is treated as a
 //     conflict, so no caller ever builds on a version that is not in the lineage of the latest.
+//  4. GC never deletes a version written less than VersionDeleteFloor ago, whatever its MinAge. So when this register
+//     created version X in the lineage (X was the latest then, so X + 1 did not exist when the PUT of X started), a
+//     version X + 1 created by anyone else cannot be deleted before that start + VersionDeleteFloor: a create of X + 1
+//     that succeeds within ChainWindow of that start (ChainWindow < VersionDeleteFloor, the rest a margin for clocks)
+//     cannot have recreated a deleted version, and needs no boundary GET. Writers that chain their own updates (the
+//     writer's flushes, the compactor's publications) pay the GET only after a pause or a conflict.
 //
 // Outline of an update
 //   start from a known version (or read the latest) → mutate a clone → create id + 1 → AlreadyExists or below the
@@ -42,6 +48,18 @@ internal sealed class SequencedObjectStore<T>
     /// <summary>How many ids past the newest known version a read of the latest tries before it lists.</summary>
     public const int MaxProbes = 4;
 
+    /// <summary>
+    /// The garbage collector never deletes a version younger than this, whatever its MinAge (invariant 4).
+    /// </summary>
+    public static readonly TimeSpan VersionDeleteFloor = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long after starting the create of a version in the lineage a create of its successor is known to be in the
+    /// lineage without reading the GC boundary (invariant 4). The remaining 40 s of <see cref="VersionDeleteFloor"/>
+    /// absorb skew between the store's clock and the collector's.
+    /// </summary>
+    public static readonly TimeSpan ChainWindow = TimeSpan.FromSeconds(20);
+
     private readonly IObjectStore _store;
     private readonly string _prefix;
     private readonly string _extension;
@@ -50,6 +68,7 @@ internal sealed class SequencedObjectStore<T>
     private readonly string _description;
     private readonly TimeProvider _time;
     private Versioned<T>? _newestKnown;
+    private ChainLink? _lastCreated;
 
     /// <summary>Creates the register.</summary>
     /// <param name="store">The store holding the versions.</param>
@@ -339,6 +358,7 @@ internal sealed class SequencedObjectStore<T>
     private async Task<Versioned<T>?> TryCreateAsync(ulong id, T value, CancellationToken cancellationToken)
     {
         var bytes = _codec.Encode(value);
+        var started = _time.GetTimestamp();
         try
         {
             await _store.PutAsync(PathOf(id), bytes, PutMode.Create, cancellationToken).ConfigureAwait(false);
@@ -349,8 +369,16 @@ internal sealed class SequencedObjectStore<T>
         }
 
         // The version landed. A version at or below the boundary was deleted by GC before this create recreated it,
-        // so a newer latest exists that does not descend from this write: report a conflict (invariant 3).
-        return await IsInLineageAsync(id, cancellationToken).ConfigureAwait(false) ? Remember(new Versioned<T>(id, value)) : null;
+        // so a newer latest exists that does not descend from this write: report a conflict (invariant 3). The
+        // successor of this register's own recent create needs no check (invariant 4).
+        var chained = Volatile.Read(ref _lastCreated) is { } last && last.Id + 1 == id && _time.GetElapsedTime(last.Started) < ChainWindow;
+        if (!chained && !await IsInLineageAsync(id, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        Volatile.Write(ref _lastCreated, new ChainLink(id, started));
+        return Remember(new Versioned<T>(id, value));
     }
 
     // Whether the version `id` this writer just created descends from the latest. The GC boundary decides; when it
@@ -377,4 +405,7 @@ internal sealed class SequencedObjectStore<T>
             return false;
         }
     }
+
+    // A version this register created in the lineage, and the timestamp taken before its PUT started.
+    private sealed record ChainLink(ulong Id, long Started);
 }

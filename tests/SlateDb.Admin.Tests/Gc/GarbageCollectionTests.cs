@@ -184,6 +184,21 @@ public sealed class GarbageCollectionTests
     }
 
     [Fact]
+    public async Task Manifests_younger_than_a_minute_are_spared_even_with_no_MinAge()
+    {
+        var s = new GcScenario();
+        await s.WriteAsync(Db, (ManifestData _) => { });
+        await s.WriteAsync(Db, (ManifestData _) => { });
+        s.Time.Advance(TimeSpan.FromSeconds(59));
+
+        // A writer chaining its own manifest updates skips the GC-boundary read for this long (the register's floor).
+        Assert.Equal(new GcResult(), await s.Admin(Db).RunGarbageCollectionAsync(new GcOptions { MinAge = TimeSpan.Zero }));
+
+        s.Time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(new GcResult { DeletedManifests = 1 }, await s.Admin(Db).RunGarbageCollectionAsync(new GcOptions { MinAge = TimeSpan.Zero }));
+    }
+
+    [Fact]
     public async Task Uploads_newer_than_the_newest_published_L0_are_spared_even_with_no_MinAge()
     {
         var s = new GcScenario();

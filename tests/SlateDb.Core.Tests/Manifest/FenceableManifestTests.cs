@@ -105,7 +105,7 @@ public class FenceableManifestTests
 
         Assert.Equal(1, _store.Puts);
         Assert.Equal(0, _store.Lists);
-        Assert.Equal(1, _store.Gets); // the GC boundary
+        Assert.Equal(0, _store.Gets); // it follows the claim's own write: no GC-boundary read
     }
 
     [Fact]

@@ -374,7 +374,9 @@ public class ManifestStoreTests
     [Fact]
     public async Task A_landed_write_below_a_newer_version_is_a_conflict_when_the_gc_boundary_cannot_be_read()
     {
-        var first = await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
+        // Another process created manifest 1; this one read it, so it has no chain of its own to rely on.
+        await new ManifestStore(_store, "db", _time).CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
+        var first = (await _manifests.TryReadLatestAsync())!;
         await _store.Inner.PutAsync(_manifests.PathOf(5), ManifestCodec.Instance.Encode(Bump(first.Value.Clone())), PutMode.Create);
         _store.BeforeGet = path => path.EndsWith("manifest.boundary", StringComparison.Ordinal)
             ? throw new ObjectStoreException(path, _store.Uri, "injected outage", isTransient: true)
@@ -383,6 +385,42 @@ public class ManifestStoreTests
         // Manifest 2 may be an orphan recreated under manifest 5: unconfirmed, so a conflict, never a failure.
         Assert.Null(await _manifests.TryWriteNextAsync(first, Bump(first.Value.Clone())));
         Assert.True(await _store.Inner.HeadAsync(_manifests.PathOf(2)) is not null, "the write landed");
+    }
+
+    [Fact]
+    public async Task Updates_that_follow_their_own_recent_write_skip_the_gc_boundary_read()
+    {
+        var first = await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
+        var boundaryReads = 0;
+        _store.BeforeGet = path =>
+        {
+            boundaryReads += path.EndsWith("manifest.boundary", StringComparison.Ordinal) ? 1 : 0;
+            return Task.CompletedTask;
+        };
+
+        var second = await _manifests.TryWriteNextAsync(first, Bump(first.Value.Clone()));
+        _time.Advance(SequencedObjectStore<ManifestData>.ChainWindow - TimeSpan.FromSeconds(1));
+        var third = await _manifests.TryWriteNextAsync(second!, Bump(second!.Value.Clone()));
+
+        Assert.Equal(3UL, third!.Id);
+        Assert.Equal(0, boundaryReads);
+    }
+
+    [Fact]
+    public async Task An_update_after_the_chain_window_or_from_a_read_version_reads_the_gc_boundary()
+    {
+        var first = await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
+        await _store.Inner.PutAsync("db/gc/manifest.boundary", "2"u8.ToArray(), PutMode.Overwrite);
+
+        // The window has passed: manifest 2 may have been created by another writer and deleted meanwhile.
+        _time.Advance(SequencedObjectStore<ManifestData>.ChainWindow);
+        Assert.Null(await _manifests.TryWriteNextAsync(first, Bump(first.Value.Clone())));
+
+        // A version this register only read never vouches for its successor.
+        var other = new ManifestStore(_store, "db", _time);
+        var read = await other.ReadAsync(2);
+        await _store.Inner.PutAsync("db/gc/manifest.boundary", "3"u8.ToArray(), PutMode.Overwrite);
+        Assert.Null(await other.TryWriteNextAsync(read, Bump(read.Value.Clone())));
     }
 
     [Fact]
