@@ -9,21 +9,25 @@
 //     least every id it is about to delete before deleting it. A create whose id is at or below the
 //     boundary recreated a deleted version under a newer latest (a stalled writer): it is treated as a
 //     conflict, so no caller ever builds on a version that is not in the lineage of the latest.
-//  4. GC never deletes a version written less than VersionDeleteFloor ago, whatever its MinAge. So when this register
-//     created version X in the lineage (X was the latest then, so X + 1 did not exist when the PUT of X started), a
-//     version X + 1 created by anyone else cannot be deleted before that start + VersionDeleteFloor: a create of X + 1
-//     that succeeds within ChainWindow of that start (ChainWindow < VersionDeleteFloor, the rest a margin for clocks)
-//     cannot have recreated a deleted version, and needs no boundary GET. Writers that chain their own updates (the
-//     writer's flushes, the compactor's publications) pay the GET only after a pause or a conflict.
+//  4. GC never deletes a version written less than VersionDeleteFloor ago, whatever its MinAge. So when version X is
+//     known to have been the latest at moment t (this register created it in the lineage with a PUT started at t, or a
+//     LIST or probe started at t proved it), every newer version was created after t and is not deleted before
+//     t + VersionDeleteFloor. Until t + ChainWindow (ChainWindow < VersionDeleteFloor, the rest a margin for clocks)
+//     a NotFound for X + k is therefore an id never written, and a successful create of X + 1 cannot have recreated a
+//     deleted version, so it needs no boundary GET. Writers that chain their own updates (the writer's flushes, the
+//     compactor's publications) pay the GET only after a pause or a conflict; a poller pays one GET per poll.
 //
 // Outline of an update
 //   start from a known version (or read the latest) → mutate a clone → create id + 1 → AlreadyExists or below the
 //   GC boundary: read the latest and mutate again, bounded by attempts and time.
 //
-// Reading the latest: once a version is known (read or written here), GET id + 1, id + 2, ... (at most MaxProbes);
-// the first NotFound ends it, and the version before it is the latest (ids are dense, and the newest known version is
-// cached, so an idle poll is one GET). Only with nothing known, or MaxProbes hits in a row, does it LIST the prefix
-// (highest parseable id, GET; re-LIST if the object vanished): a LIST costs O(versions) and they accumulate until GC.
+// Reading the latest: once a version is known to have been the latest at a moment less than ChainWindow ago (a
+// listing, a probe, or this register's own create proved it), GET id + 1, id + 2, ... (at most MaxProbes); the first
+// NotFound ends it, and the version before it is the latest (ids are dense, so an idle poll is one GET). The window
+// matters: GC deletes old versions below the latest, so a GET of an id can miss a version that existed; by invariant 4
+// no version created after the known moment has been deleted within the window. With nothing known, a known moment
+// older than the window, or MaxProbes hits in a row, it LISTs the prefix (highest parseable id, GET; re-LIST if the
+// object vanished): a LIST costs O(versions) and they accumulate until GC.
 //
 // The protocol and its durability argument: docs/rfcs/0001-manifest.md.
 using System.Globalization;
@@ -54,8 +58,8 @@ internal sealed class SequencedObjectStore<T>
     public static readonly TimeSpan VersionDeleteFloor = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// How long after starting the create of a version in the lineage a create of its successor is known to be in the
-    /// lineage without reading the GC boundary (invariant 4). The remaining 40 s of <see cref="VersionDeleteFloor"/>
+    /// How long after a version is known to have been the latest a probe may trust a NotFound and a create of its
+    /// successor is known to be in the lineage without reading the GC boundary (invariant 4). The remaining 40 s of <see cref="VersionDeleteFloor"/>
     /// absorb skew between the store's clock and the collector's.
     /// </summary>
     public static readonly TimeSpan ChainWindow = TimeSpan.FromSeconds(20);
@@ -67,8 +71,7 @@ internal sealed class SequencedObjectStore<T>
     private readonly string? _gcBoundaryPath;
     private readonly string _description;
     private readonly TimeProvider _time;
-    private Versioned<T>? _newestKnown;
-    private ChainLink? _lastCreated;
+    private LatestMark? _latest;
 
     /// <summary>Creates the register.</summary>
     /// <param name="store">The store holding the versions.</param>
@@ -141,20 +144,22 @@ internal sealed class SequencedObjectStore<T>
     }
 
     /// <summary>
-    /// Reads the latest version, or null when there is none: probes the ids after the newest version known here, and
-    /// lists only when none is known or the probes keep finding newer ones. A version deleted between LIST and GET is
-    /// re-listed. The value returned may be shared with other callers: do not mutate it.
+    /// Reads the latest version, or null when there is none: probes the ids after a version known to have been the
+    /// latest less than <see cref="ChainWindow"/> ago, and lists otherwise or when the probes keep finding newer ones.
+    /// A version deleted between LIST and GET is re-listed. The value returned may be shared with other callers: do not
+    /// mutate it.
     /// </summary>
     /// <exception cref="CorruptionException">The latest version fails verification.</exception>
     public async Task<Versioned<T>?> TryReadLatestAsync(CancellationToken cancellationToken = default)
     {
-        if (Volatile.Read(ref _newestKnown) is { } known && await TryProbeAsync(known, cancellationToken).ConfigureAwait(false) is { } probed)
+        if (Volatile.Read(ref _latest) is { } mark && IsFresh(mark) && await TryProbeAsync(mark, cancellationToken).ConfigureAwait(false) is { } probed)
         {
             return probed;
         }
 
         for (var attempt = 0; attempt < MaxVanishedReads; attempt++)
         {
+            var started = _time.GetTimestamp();
             if (await TryGetLatestIdAsync(cancellationToken).ConfigureAwait(false) is not { } id)
             {
                 return null;
@@ -162,7 +167,7 @@ internal sealed class SequencedObjectStore<T>
 
             try
             {
-                return await ReadAsync(id, cancellationToken).ConfigureAwait(false);
+                return MarkLatest(await ReadAsync(id, cancellationToken).ConfigureAwait(false), started);
             }
             catch (ObjectNotFoundException)
             {
@@ -175,23 +180,42 @@ internal sealed class SequencedObjectStore<T>
             $"The latest version of {_description} disappeared between listing and reading {MaxVanishedReads} times; is something deleting the latest version?");
     }
 
-    // GET known + 1, + 2, ...: the version before the first NotFound is the latest. Null when every probe found one.
-    private async Task<Versioned<T>?> TryProbeAsync(Versioned<T> known, CancellationToken cancellationToken)
+    // GET mark + 1, + 2, ...: the version before the first NotFound is the latest, if the NotFound came within the
+    // mark's window (invariant 4; later it may be a deleted version). Null when every probe found one, or too late.
+    private async Task<Versioned<T>?> TryProbeAsync(LatestMark mark, CancellationToken cancellationToken)
     {
-        var latest = known;
+        var latest = mark.Version;
         for (var probe = 0; probe < MaxProbes && latest.Id < ulong.MaxValue; probe++)
         {
+            var started = _time.GetTimestamp();
             try
             {
                 latest = await ReadAsync(latest.Id + 1, cancellationToken).ConfigureAwait(false);
             }
             catch (ObjectNotFoundException)
             {
-                return latest;
+                return IsFresh(mark) ? MarkLatest(latest, started) : null;
             }
         }
 
         return null;
+    }
+
+    private bool IsFresh(LatestMark mark) => _time.GetElapsedTime(mark.Since) < ChainWindow;
+
+    // Records that `version` was the latest at `since` (a timestamp taken before the request that proved it), keeping
+    // the newest such fact.
+    private Versioned<T> MarkLatest(Versioned<T> version, long since)
+    {
+        var next = new LatestMark(version, since);
+        var known = Volatile.Read(ref _latest);
+        while ((known is null || known.Version.Id < version.Id || (known.Version.Id == version.Id && known.Since < since))
+            && Interlocked.CompareExchange(ref _latest, next, known) != known)
+        {
+            known = Volatile.Read(ref _latest);
+        }
+
+        return version;
     }
 
     /// <summary>Reads version <paramref name="id"/>.</summary>
@@ -201,19 +225,7 @@ internal sealed class SequencedObjectStore<T>
     {
         var path = PathOf(id);
         var data = await _store.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
-        return Remember(new Versioned<T>(id, _codec.Decode(path, data.Bytes.Span)));
-    }
-
-    // Keeps the newest version seen, the starting point of the next probe.
-    private Versioned<T> Remember(Versioned<T> version)
-    {
-        var known = Volatile.Read(ref _newestKnown);
-        while ((known is null || known.Id < version.Id) && Interlocked.CompareExchange(ref _newestKnown, version, known) != known)
-        {
-            known = Volatile.Read(ref _newestKnown);
-        }
-
-        return version;
+        return new Versioned<T>(id, _codec.Decode(path, data.Bytes.Span));
     }
 
     /// <summary>Creates version 1 from <paramref name="initial"/> unless a version exists; returns the latest either way.</summary>
@@ -371,14 +383,13 @@ internal sealed class SequencedObjectStore<T>
         // The version landed. A version at or below the boundary was deleted by GC before this create recreated it,
         // so a newer latest exists that does not descend from this write: report a conflict (invariant 3). The
         // successor of this register's own recent create needs no check (invariant 4).
-        var chained = Volatile.Read(ref _lastCreated) is { } last && last.Id + 1 == id && _time.GetElapsedTime(last.Started) < ChainWindow;
+        var chained = Volatile.Read(ref _latest) is { } mark && mark.Version.Id + 1 == id && IsFresh(mark);
         if (!chained && !await IsInLineageAsync(id, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
 
-        Volatile.Write(ref _lastCreated, new ChainLink(id, started));
-        return Remember(new Versioned<T>(id, value));
+        return MarkLatest(new Versioned<T>(id, value), started);
     }
 
     // Whether the version `id` this writer just created descends from the latest. The GC boundary decides; when it
@@ -406,6 +417,6 @@ internal sealed class SequencedObjectStore<T>
         }
     }
 
-    // A version this register created in the lineage, and the timestamp taken before its PUT started.
-    private sealed record ChainLink(ulong Id, long Started);
+    // A version that was the latest at Since (a TimeProvider timestamp taken before the request that proved it).
+    private sealed record LatestMark(Versioned<T> Version, long Since);
 }

@@ -39,12 +39,15 @@ public sealed class L0FlushTests
     public async Task A_publish_retried_after_its_write_landed_lists_the_sst_once()
     {
         var store = new InMemoryObjectStore();
-        await using var db = await OpenAsync(store);
+        var time = Clock();
+        await using var db = await OpenAsync(store, time: time);
         await db.PutAsync(K(1), V(1), NoWait);
         var before = await LatestManifestAsync(store);
 
         // A GC boundary at the id the publish will write makes that write count as a conflict after it landed:
-        // the update retries on the latest manifest, which already lists the SST.
+        // the update retries on the latest manifest, which already lists the SST. (Past the manifest register's chain
+        // window the publish reads the boundary; within it no collector can have deleted that id.)
+        time.Advance(TimeSpan.FromMinutes(1));
         var boundary = System.Text.Encoding.ASCII.GetBytes((before.Id + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
         await store.PutAsync(new DbPaths(DbPath).ManifestGcBoundaryPath, boundary, PutMode.Overwrite);
         await db.FlushAsync(FlushType.MemTable);

@@ -377,6 +377,7 @@ public class ManifestStoreTests
         // Another process created manifest 1; this one read it, so it has no chain of its own to rely on.
         await new ManifestStore(_store, "db", _time).CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
         var first = (await _manifests.TryReadLatestAsync())!;
+        _time.Advance(SequencedObjectStore<ManifestData>.ChainWindow);
         await _store.Inner.PutAsync(_manifests.PathOf(5), ManifestCodec.Instance.Encode(Bump(first.Value.Clone())), PutMode.Create);
         _store.BeforeGet = path => path.EndsWith("manifest.boundary", StringComparison.Ordinal)
             ? throw new ObjectStoreException(path, _store.Uri, "injected outage", isTransient: true)
@@ -421,6 +422,49 @@ public class ManifestStoreTests
         var read = await other.ReadAsync(2);
         await _store.Inner.PutAsync("db/gc/manifest.boundary", "3"u8.ToArray(), PutMode.Overwrite);
         Assert.Null(await other.TryWriteNextAsync(read, Bump(read.Value.Clone())));
+    }
+
+    [Fact]
+    public async Task A_reader_back_after_the_window_lists_instead_of_stopping_at_a_kept_version_below_a_collected_one()
+    {
+        await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
+        var other = new ManifestStore(_store, "db", _time);
+        for (var i = 0; i < 5; i++)
+        {
+            await other.UpdateAsync(v => Bump(v.Value));
+        }
+
+        // Much later GC kept manifest 2 (a checkpoint pins it) and collected 3..5 below the latest, 6.
+        _time.Advance(TimeSpan.FromMinutes(10));
+        await _store.Inner.PutAsync("db/gc/manifest.boundary", "5"u8.ToArray(), PutMode.Overwrite);
+        for (ulong id = 3; id <= 5; id++)
+        {
+            await _store.Inner.DeleteAsync(_manifests.PathOf(id));
+        }
+
+        // Probing 2, 3 would take the missing 3 for the end of the chain.
+        Assert.Equal(6UL, (await _manifests.TryReadLatestAsync())!.Id);
+    }
+
+    [Fact]
+    public async Task A_poll_within_the_window_is_one_get()
+    {
+        await _manifests.CreateOrReadLatestAsync(ManifestDefaults.NewDatabase());
+        var gets = 0;
+        _store.BeforeGet = _ =>
+        {
+            gets++;
+            return Task.CompletedTask;
+        };
+
+        for (var i = 0; i < 30; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            Assert.Equal(1UL, (await _manifests.TryReadLatestAsync())!.Id);
+        }
+
+        Assert.Equal(30, gets);
+        Assert.Equal(1, _store.Lists); // the first read only
     }
 
     [Fact]
