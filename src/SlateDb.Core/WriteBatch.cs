@@ -10,12 +10,14 @@ using SlateDb.Memtables;
 namespace SlateDb;
 
 /// <summary>
-/// An atomic group of puts and deletes: every operation becomes visible and durable together, under one sequence number.
+/// An atomic group of puts, deletes and merges: every operation becomes visible and durable together, under one sequence number.
 /// </summary>
 /// <remarks>
 /// Keys and values are copied into the batch, so callers may reuse their buffers as soon as a method returns. Each
 /// key and value is checked when it is added (an <see cref="ArgumentException"/> names the limit and the size seen).
-/// When a batch holds several operations on one key, the one added last wins. A batch's estimated encoded size (keys,
+/// When a batch holds several operations on one key, a put or delete replaces the earlier ones, and a merge applies on
+/// top of them (the database folds them into one row with <see cref="Settings.MergeOperator"/> when it writes the
+/// batch). A batch's estimated encoded size (keys,
 /// values and about 30 bytes per operation) is limited to 256 MiB, and <see cref="Db.WriteAsync"/> also refuses a batch
 /// larger than <see cref="Settings.MaxUnflushedBytes"/>: split larger changes into several batches. A batch is not thread-safe, must not be
 /// changed or disposed while a write of it is in progress, and may be written again or reused after <see cref="Clear"/>.
@@ -34,6 +36,8 @@ public sealed class WriteBatch : IDisposable
     private long _liveBytes;
     private long _encodedBytes;
     private int[] _table = [];   // open addressing: entry index + 1, 0 = empty; built once a second entry arrives
+    private int _merges;         // merge entries added (replaced ones included)
+    private int _mergeChains;    // merge entries added on top of an earlier operation on their key
     private bool _disposed;
 
     /// <summary>The number of operations the batch will apply (one per distinct key).</summary>
@@ -101,6 +105,42 @@ public sealed class WriteBatch : IDisposable
         return this;
     }
 
+    /// <summary>
+    /// Adds a merge of <paramref name="operand"/> into <paramref name="key"/>: on top of any earlier put, delete or merge of
+    /// that key in this batch, and when written, on top of the key's value. The database needs
+    /// <see cref="Settings.MergeOperator"/> to write it.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// The key is empty or longer than 65 535 bytes, the operand is larger than 64 MiB, or the batch would grow past 256 MiB encoded.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    public WriteBatch Merge(ReadOnlySpan<byte> key, ReadOnlySpan<byte> operand)
+    {
+        Limits.ValidateKey(key, nameof(key));
+        Limits.ValidateValue(operand, nameof(operand));
+        var offset = Reserve(key.Length, operand.Length);
+        key.CopyTo(_data.AsSpan(offset));
+        operand.CopyTo(_data.AsSpan(offset + key.Length));
+        AddEntry(offset, key.Length, operand.Length, RowKind.Merge);
+        return this;
+    }
+
+    /// <summary>Adds a merge of the UTF-8 encoding of <paramref name="operand"/> into the UTF-8 encoding of <paramref name="key"/>.</summary>
+    /// <exception cref="ArgumentException">The encoded key or operand is outside the limits.</exception>
+    public WriteBatch Merge(string key, string operand)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(operand);
+        var keyLength = Encoding.UTF8.GetByteCount(key);
+        var operandLength = Encoding.UTF8.GetByteCount(operand);
+        ValidateLengths(keyLength, operandLength);
+        var offset = Reserve(keyLength, operandLength);
+        Encoding.UTF8.GetBytes(key, _data.AsSpan(offset, keyLength));
+        Encoding.UTF8.GetBytes(operand, _data.AsSpan(offset + keyLength, operandLength));
+        AddEntry(offset, keyLength, operandLength, RowKind.Merge);
+        return this;
+    }
+
     /// <summary>Removes every operation, keeping the buffers for reuse.</summary>
     public void Clear()
     {
@@ -109,6 +149,7 @@ public sealed class WriteBatch : IDisposable
         _liveCount = 0;
         _liveBytes = 0;
         _encodedBytes = 0;
+        _merges = _mergeChains = 0;
         Array.Clear(_table);
     }
 
@@ -123,7 +164,7 @@ public sealed class WriteBatch : IDisposable
         _data = [];
         _entries = [];
         _table = [];
-        _dataLength = _entryCount = _liveCount = 0;
+        _dataLength = _entryCount = _liveCount = _merges = _mergeChains = 0;
         _liveBytes = 0;
         _encodedBytes = 0;
         _disposed = true;
@@ -138,13 +179,96 @@ public sealed class WriteBatch : IDisposable
     /// <summary>Whether entry <paramref name="index"/> was replaced by a later operation on the same key.</summary>
     internal bool IsSuperseded(int index) => _entries[index].Superseded;
 
-    /// <summary>The row of entry <paramref name="index"/>; key and value point into the batch (valid until it changes).</summary>
-    internal Row GetRow(int index, ulong seq, long createTs)
+    /// <summary>Whether the batch holds merge operands (then writing it needs a merge operator).</summary>
+    internal bool HasMerges => _merges > 0;
+
+    /// <summary>
+    /// The row of entry <paramref name="index"/>; key and value point into the batch (valid until it changes). Puts and
+    /// merges get <paramref name="expireTs"/>; deletes never expire.
+    /// </summary>
+    internal Row GetRow(int index, ulong seq, long createTs, long expireTs = Row.NoExpiry)
     {
         ref readonly var e = ref _entries[index];
         var key = new ReadOnlyMemory<byte>(_data, e.Offset, e.KeyLength);
         var value = e.ValueLength == 0 ? ReadOnlyMemory<byte>.Empty : new ReadOnlyMemory<byte>(_data, e.Offset + e.KeyLength, e.ValueLength);
-        return new Row(key, seq, e.Kind, value, createTs);
+        return new Row(key, seq, e.Kind, value, createTs, e.Kind == RowKind.Delete ? Row.NoExpiry : expireTs);
+    }
+
+    /// <summary>
+    /// This batch with every merge that sits on an earlier operation of its key folded into one row by
+    /// <paramref name="mergeOperator"/> (a put when the chain starts with a put or delete, else one merge operand); this
+    /// batch itself when there is nothing to fold.
+    /// </summary>
+    /// <exception cref="MergeOperatorException">The operator threw (nothing is written).</exception>
+    internal WriteBatch FoldMerges(IMergeOperator mergeOperator)
+    {
+        if (_mergeChains == 0)
+        {
+            return this;
+        }
+
+        var folded = new WriteBatch();
+        var operands = new List<ReadOnlyMemory<byte>>();
+        for (var i = 0; i < _entryCount; i++)
+        {
+            ref readonly var e = ref _entries[i];
+            if (e.Superseded)
+            {
+                continue;
+            }
+
+            var key = _data.AsSpan(e.Offset, e.KeyLength);
+            if (e.Kind != RowKind.Merge || e.Previous == 0)
+            {
+                var value = _data.AsSpan(e.Offset + e.KeyLength, e.ValueLength);
+                var offset = folded.Reserve(key.Length, value.Length);
+                key.CopyTo(folded._data.AsSpan(offset));
+                value.CopyTo(folded._data.AsSpan(offset + key.Length));
+                folded.AddEntry(offset, key.Length, value.Length, e.Kind);
+                continue;
+            }
+
+            // Walk back to the start of the chain; operands are applied oldest first.
+            operands.Clear();
+            var first = i;
+            while (_entries[first].Kind == RowKind.Merge)
+            {
+                operands.Add(ValueOf(first));
+                if (_entries[first].Previous == 0)
+                {
+                    break;
+                }
+
+                first = _entries[first].Previous - 1;
+            }
+
+            operands.Reverse();
+            var startKind = _entries[first].Kind;
+            var keyMemory = new ReadOnlyMemory<byte>(_data, e.Offset, e.KeyLength);
+            byte[] merged;
+            RowKind kind;
+            if (startKind == RowKind.Merge)
+            {
+                // No base: the operands combine into one operand (the operator is associative).
+                merged = Read.VersionResolver.Apply(mergeOperator, keyMemory, operands[0], operands.GetRange(1, operands.Count - 1));
+                kind = RowKind.Merge;
+            }
+            else
+            {
+                merged = Read.VersionResolver.Apply(mergeOperator, keyMemory, startKind == RowKind.Put ? ValueOf(first) : null, operands);
+                kind = RowKind.Put;
+            }
+
+            Limits.ValidateValue(merged, "operand");
+            var at = folded.Reserve(key.Length, merged.Length);
+            key.CopyTo(folded._data.AsSpan(at));
+            merged.CopyTo(folded._data.AsSpan(at + key.Length));
+            folded.AddEntry(at, key.Length, merged.Length, kind);
+        }
+
+        return folded;
+
+        ReadOnlyMemory<byte> ValueOf(int index) => new(_data, _entries[index].Offset + _entries[index].KeyLength, _entries[index].ValueLength);
     }
 
     private static void ValidateLengths(int keyLength, int valueLength)
@@ -211,6 +335,7 @@ public sealed class WriteBatch : IDisposable
         }
 
         var hash = 0;
+        var previous = 0;
         if (_entryCount > 0)
         {
             hash = HashKey(offset, keyLength);
@@ -220,10 +345,23 @@ public sealed class WriteBatch : IDisposable
             }
 
             EnsureTable(_entryCount + 1);
-            SupersedeSameKey(offset, keyLength, hash);
+            previous = SupersedeSameKey(offset, keyLength, hash);
         }
 
-        _entries[_entryCount] = new BatchEntry { Offset = offset, KeyLength = keyLength, ValueLength = valueLength, Kind = kind, Hash = hash };
+        if (kind == RowKind.Merge)
+        {
+            _merges++;
+            if (previous != 0)
+            {
+                _mergeChains++;
+            }
+        }
+        else
+        {
+            previous = 0;
+        }
+
+        _entries[_entryCount] = new BatchEntry { Offset = offset, KeyLength = keyLength, ValueLength = valueLength, Kind = kind, Hash = hash, Previous = previous };
         if (_table.Length > 0)
         {
             Insert(_entryCount);
@@ -235,8 +373,9 @@ public sealed class WriteBatch : IDisposable
         _encodedBytes += Memtable.EstimateEncodedSize(keyLength, valueLength, hasExpiry: false);
     }
 
-    // Marks an earlier live entry with the same key as replaced and frees its slot for the new entry.
-    private void SupersedeSameKey(int offset, int keyLength, int hash)
+    // Marks an earlier live entry with the same key as replaced and frees its slot for the new entry; returns its index + 1
+    // (0 when there is none), which a merge entry keeps to fold onto it.
+    private int SupersedeSameKey(int offset, int keyLength, int hash)
     {
         var key = _data.AsSpan(offset, keyLength);
         var mask = _table.Length - 1;
@@ -249,9 +388,11 @@ public sealed class WriteBatch : IDisposable
                 _liveCount--;
                 _liveBytes -= other.KeyLength + other.ValueLength;
                 _encodedBytes -= Memtable.EstimateEncodedSize(other.KeyLength, other.ValueLength, hasExpiry: false);
-                return;
+                return _table[slot];
             }
         }
+
+        return 0;
     }
 
     private void EnsureTable(int entries)
@@ -298,5 +439,6 @@ public sealed class WriteBatch : IDisposable
         public int Hash;
         public RowKind Kind;
         public bool Superseded;
+        public int Previous;   // for a merge: index + 1 of the operation on the same key it applies on top of (0: none)
     }
 }
