@@ -255,7 +255,9 @@ public sealed class WriteBatch : IDisposable
             }
             else
             {
-                merged = Read.VersionResolver.Apply(mergeOperator, keyMemory, startKind == RowKind.Put ? ValueOf(first) : null, operands);
+                // Typed null: a plain null would convert through byte[] to an empty (not a missing) value.
+                var existing = startKind == RowKind.Put ? ValueOf(first) : (ReadOnlyMemory<byte>?)null;
+                merged = Read.VersionResolver.Apply(mergeOperator, keyMemory, existing, operands);
                 kind = RowKind.Put;
             }
 
