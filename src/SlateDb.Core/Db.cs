@@ -74,12 +74,8 @@ public sealed class Db : IAsyncDisposable
     /// <exception cref="ArgumentException">The encoded key or value is outside the limits.</exception>
     public Task<WriteHandle> PutAsync(string key, string value, WriteOptions? writeOptions = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(value);
-        var bytes = new byte[Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(value)];
-        var keyLength = Encoding.UTF8.GetBytes(key, bytes);
-        Encoding.UTF8.GetBytes(value, bytes.AsSpan(keyLength));
-        return PutAsync(bytes.AsMemory(0, keyLength), bytes.AsMemory(keyLength), writeOptions, cancellationToken);
+        var (keyBytes, valueBytes) = Utf8(key, value, nameof(value));
+        return PutAsync(keyBytes, valueBytes, writeOptions, cancellationToken);
     }
 
     /// <summary>
@@ -106,12 +102,8 @@ public sealed class Db : IAsyncDisposable
     /// <exception cref="InvalidOperationException">No merge operator is configured (<see cref="Settings.MergeOperator"/>).</exception>
     public Task<WriteHandle> MergeAsync(string key, string operand, WriteOptions? writeOptions = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(operand);
-        var bytes = new byte[Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(operand)];
-        var keyLength = Encoding.UTF8.GetBytes(key, bytes);
-        Encoding.UTF8.GetBytes(operand, bytes.AsSpan(keyLength));
-        return MergeAsync(bytes.AsMemory(0, keyLength), bytes.AsMemory(keyLength), writeOptions, cancellationToken);
+        var (keyBytes, operandBytes) = Utf8(key, operand, nameof(operand));
+        return MergeAsync(keyBytes, operandBytes, writeOptions, cancellationToken);
     }
 
     /// <summary>Deletes <paramref name="key"/> (writes a tombstone; deleting an absent key is not an error).</summary>
@@ -334,6 +326,17 @@ public sealed class Db : IAsyncDisposable
         {
             throw StoreErrors.ToDbError(DbPath, doing, e);
         }
+    }
+
+    // The UTF-8 encodings of a key and a value, in one array.
+    private static (ReadOnlyMemory<byte> Key, ReadOnlyMemory<byte> Value) Utf8(string key, string value, string valueName)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value, valueName);
+        var bytes = new byte[Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(value)];
+        var keyLength = Encoding.UTF8.GetBytes(key, bytes);
+        Encoding.UTF8.GetBytes(value, bytes.AsSpan(keyLength));
+        return (bytes.AsMemory(0, keyLength), bytes.AsMemory(keyLength));
     }
 
     // The configured merge operator; writing a merge without one is refused before anything is written.

@@ -54,32 +54,11 @@ public sealed class WriteBatch : IDisposable
     /// The key is empty or longer than 65 535 bytes, the value is larger than 64 MiB, or the batch would grow past 256 MiB encoded.
     /// </exception>
     /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
-    public WriteBatch Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
-    {
-        Limits.ValidateKey(key, nameof(key));
-        Limits.ValidateValue(value, nameof(value));
-        var offset = Reserve(key.Length, value.Length);
-        key.CopyTo(_data.AsSpan(offset));
-        value.CopyTo(_data.AsSpan(offset + key.Length));
-        AddEntry(offset, key.Length, value.Length, RowKind.Put);
-        return this;
-    }
+    public WriteBatch Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Add(key, value, RowKind.Put, nameof(value));
 
     /// <summary>Adds a put of the UTF-8 encoding of <paramref name="value"/> at the UTF-8 encoding of <paramref name="key"/>.</summary>
     /// <exception cref="ArgumentException">The encoded key or value is outside the limits.</exception>
-    public WriteBatch Put(string key, string value)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(value);
-        var keyLength = Encoding.UTF8.GetByteCount(key);
-        var valueLength = Encoding.UTF8.GetByteCount(value);
-        ValidateLengths(keyLength, valueLength);
-        var offset = Reserve(keyLength, valueLength);
-        Encoding.UTF8.GetBytes(key, _data.AsSpan(offset, keyLength));
-        Encoding.UTF8.GetBytes(value, _data.AsSpan(offset + keyLength, valueLength));
-        AddEntry(offset, keyLength, valueLength, RowKind.Put);
-        return this;
-    }
+    public WriteBatch Put(string key, string value) => AddUtf8(key, value, RowKind.Put, nameof(value));
 
     /// <summary>Adds a delete of <paramref name="key"/>, replacing any earlier operation on that key in this batch.</summary>
     /// <exception cref="ArgumentException">The key is empty or longer than 65 535 bytes.</exception>
@@ -114,32 +93,11 @@ public sealed class WriteBatch : IDisposable
     /// The key is empty or longer than 65 535 bytes, the operand is larger than 64 MiB, or the batch would grow past 256 MiB encoded.
     /// </exception>
     /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
-    public WriteBatch Merge(ReadOnlySpan<byte> key, ReadOnlySpan<byte> operand)
-    {
-        Limits.ValidateKey(key, nameof(key));
-        Limits.ValidateValue(operand, nameof(operand));
-        var offset = Reserve(key.Length, operand.Length);
-        key.CopyTo(_data.AsSpan(offset));
-        operand.CopyTo(_data.AsSpan(offset + key.Length));
-        AddEntry(offset, key.Length, operand.Length, RowKind.Merge);
-        return this;
-    }
+    public WriteBatch Merge(ReadOnlySpan<byte> key, ReadOnlySpan<byte> operand) => Add(key, operand, RowKind.Merge, nameof(operand));
 
     /// <summary>Adds a merge of the UTF-8 encoding of <paramref name="operand"/> into the UTF-8 encoding of <paramref name="key"/>.</summary>
     /// <exception cref="ArgumentException">The encoded key or operand is outside the limits.</exception>
-    public WriteBatch Merge(string key, string operand)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(operand);
-        var keyLength = Encoding.UTF8.GetByteCount(key);
-        var operandLength = Encoding.UTF8.GetByteCount(operand);
-        ValidateLengths(keyLength, operandLength);
-        var offset = Reserve(keyLength, operandLength);
-        Encoding.UTF8.GetBytes(key, _data.AsSpan(offset, keyLength));
-        Encoding.UTF8.GetBytes(operand, _data.AsSpan(offset + keyLength, operandLength));
-        AddEntry(offset, keyLength, operandLength, RowKind.Merge);
-        return this;
-    }
+    public WriteBatch Merge(string key, string operand) => AddUtf8(key, operand, RowKind.Merge, nameof(operand));
 
     /// <summary>Removes every operation, keeping the buffers for reuse.</summary>
     public void Clear()
@@ -220,11 +178,7 @@ public sealed class WriteBatch : IDisposable
             var key = _data.AsSpan(e.Offset, e.KeyLength);
             if (e.Kind != RowKind.Merge || e.Previous == 0)
             {
-                var value = _data.AsSpan(e.Offset + e.KeyLength, e.ValueLength);
-                var offset = folded.Reserve(key.Length, value.Length);
-                key.CopyTo(folded._data.AsSpan(offset));
-                value.CopyTo(folded._data.AsSpan(offset + key.Length));
-                folded.AddEntry(offset, key.Length, value.Length, e.Kind);
+                folded.Add(key, _data.AsSpan(e.Offset + e.KeyLength, e.ValueLength), e.Kind, "value");
                 continue;
             }
 
@@ -261,16 +215,39 @@ public sealed class WriteBatch : IDisposable
                 kind = RowKind.Put;
             }
 
-            Limits.ValidateValue(merged, "operand");
-            var at = folded.Reserve(key.Length, merged.Length);
-            key.CopyTo(folded._data.AsSpan(at));
-            merged.CopyTo(folded._data.AsSpan(at + key.Length));
-            folded.AddEntry(at, key.Length, merged.Length, kind);
+            folded.Add(key, merged, kind, "operand");
         }
 
         return folded;
 
         ReadOnlyMemory<byte> ValueOf(int index) => new(_data, _entries[index].Offset + _entries[index].KeyLength, _entries[index].ValueLength);
+    }
+
+    // Adds an operation with a value (a put or a merge), checking the key and value first.
+    private WriteBatch Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, RowKind kind, string valueName)
+    {
+        Limits.ValidateKey(key, nameof(key));
+        Limits.ValidateValue(value, valueName);
+        var offset = Reserve(key.Length, value.Length);
+        key.CopyTo(_data.AsSpan(offset));
+        value.CopyTo(_data.AsSpan(offset + key.Length));
+        AddEntry(offset, key.Length, value.Length, kind);
+        return this;
+    }
+
+    // As Add, encoding the key and value as UTF-8 straight into the batch.
+    private WriteBatch AddUtf8(string key, string value, RowKind kind, string valueName)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value, valueName);
+        var keyLength = Encoding.UTF8.GetByteCount(key);
+        var valueLength = Encoding.UTF8.GetByteCount(value);
+        ValidateLengths(keyLength, valueLength);
+        var offset = Reserve(keyLength, valueLength);
+        Encoding.UTF8.GetBytes(key, _data.AsSpan(offset, keyLength));
+        Encoding.UTF8.GetBytes(value, _data.AsSpan(offset + keyLength, valueLength));
+        AddEntry(offset, keyLength, valueLength, kind);
+        return this;
     }
 
     private static void ValidateLengths(int keyLength, int valueLength)

@@ -197,7 +197,7 @@ internal sealed class RetentionIterator : IRowIterator
         catch (MergeOperatorException e)
         {
             Dropped = dropped;
-            _onMergeFailure?.Invoke(first.Key, e.InnerException ?? e);
+            _onMergeFailure?.Invoke(_chain[0].Key, e.InnerException ?? e);
             _out.Clear();
             _out.AddRange(_chain);
             if (baseRow is { } b && !(_bottom && b.Kind == RowKind.Delete))

@@ -14,7 +14,8 @@ namespace SlateDb.Read;
 /// not cached are fetched with ranged GETs that each cover a run of blocks close together in the object (gaps up to
 /// <see cref="CoalesceGapBytes"/>, at most <see cref="MaxFetchBytes"/> per GET). A key whose versions continue past
 /// that block reads the next blocks one by one, as a single lookup does. A key found (value or tombstone) is settled
-/// and leaves the later sources.</para>
+/// and leaves the later sources. A key whose newest version is a merge operand is resolved at the end through all its
+/// versions (<see cref="PointLookup.ResolveAsync"/>).</para>
 /// <para><b>Bounds.</b> At most <see cref="MaxConcurrentFetches"/> store requests (SST opens and block GETs) of one
 /// call are in flight at once. Fetched blocks go into the block cache, when there is one.</para>
 /// </remarks>

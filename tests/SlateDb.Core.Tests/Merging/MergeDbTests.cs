@@ -171,7 +171,11 @@ public class MergeDbTests
         await writer.DeleteAsync("deleted", NoWait);
         var expected = new Dictionary<string, long>
         {
-            ["default"] = now + 60_000, ["ttl"] = now + 5000, ["at"] = now + 7000, ["never"] = Row.NoExpiry, ["deleted"] = Row.NoExpiry,
+            ["default"] = now + 60_000,
+            ["ttl"] = now + 5000,
+            ["at"] = now + 7000,
+            ["never"] = Row.NoExpiry,
+            ["deleted"] = Row.NoExpiry,
         };
         AssertMemtable(writer, expected, now);
         await writer.FlushAsync();
