@@ -28,12 +28,13 @@ internal sealed class BenchRun : IAsyncDisposable
     /// <summary>A readable description of where the data lives.</summary>
     public string Where => Store.Uri;
 
-    public static async Task<BenchRun> OpenAsync(BenchOptions options, string label)
+    public static async Task<BenchRun> OpenAsync(BenchOptions options, string label, Action<Settings>? configure = null)
     {
         var (inner, temp) = CreateStore(options.Store);
         var store = new InstrumentedObjectStore(inner);
         var path = $"bench/{label}-{Interlocked.Increment(ref s_runs)}";
         var settings = new Settings { FlushInterval = options.FlushInterval };
+        configure?.Invoke(settings);
         var db = await Db.Builder(path, store).WithSettings(settings).WithSeed(options.Seed).BuildAsync();
         return new BenchRun(store, path, db, temp);
     }

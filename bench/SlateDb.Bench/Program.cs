@@ -48,6 +48,15 @@ if (options.Workload is "getmany")
     return 0;
 }
 
+if (options.Workload is "merge")
+{
+    var increments = await MergeWorkload.RunAsync(options);
+    Console.WriteLine(BenchResult.TableHeader);
+    increments.ToList().ForEach(r => Console.WriteLine(r.TableRow()));
+    increments.ToList().ForEach(r => Console.WriteLine($"{r.Name}: {r.Note}"));
+    return 0;
+}
+
 var runs = options.Workload != "all"
     ? [options]
     : new[]

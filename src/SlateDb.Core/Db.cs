@@ -66,6 +66,7 @@ public sealed class Db : IAsyncDisposable
         Limits.ValidateKey(key.Span, nameof(key));
         Limits.ValidateValue(value.Span, nameof(value));
         Limits.ValidateWriteSize(Memtables.Memtable.EstimateEncodedSize(key.Length, value.Length, hasExpiry: false), _maxWriteBytes, nameof(value));
+        Write.Expiry.Validate(writeOptions);
         return WriteOneAsync(RowKind.Put, key, value, writeOptions, cancellationToken);
     }
 
@@ -73,12 +74,36 @@ public sealed class Db : IAsyncDisposable
     /// <exception cref="ArgumentException">The encoded key or value is outside the limits.</exception>
     public Task<WriteHandle> PutAsync(string key, string value, WriteOptions? writeOptions = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(value);
-        var bytes = new byte[Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(value)];
-        var keyLength = Encoding.UTF8.GetBytes(key, bytes);
-        Encoding.UTF8.GetBytes(value, bytes.AsSpan(keyLength));
-        return PutAsync(bytes.AsMemory(0, keyLength), bytes.AsMemory(keyLength), writeOptions, cancellationToken);
+        var (keyBytes, valueBytes) = Utf8(key, value, nameof(value));
+        return PutAsync(keyBytes, valueBytes, writeOptions, cancellationToken);
+    }
+
+    /// <summary>
+    /// Merges <paramref name="operand"/> into the value of <paramref name="key"/> with <see cref="Settings.MergeOperator"/>:
+    /// reads see the operator applied to the key's value (or to nothing, when it has none) and every operand merged since,
+    /// oldest first. The operand is stored as is and folded later, on reads, flushes and compactions.
+    /// </summary>
+    /// <exception cref="ArgumentException">The key or operand is outside the limits, or the time to live is not positive.</exception>
+    /// <exception cref="InvalidOperationException">No merge operator is configured (<see cref="Settings.MergeOperator"/>).</exception>
+    /// <returns>The write's handle; with <see cref="WriteOptions.AwaitDurable"/> (the default) once it is durable.</returns>
+    public Task<WriteHandle> MergeAsync(
+        ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> operand, WriteOptions? writeOptions = null, CancellationToken cancellationToken = default)
+    {
+        Limits.ValidateKey(key.Span, nameof(key));
+        Limits.ValidateValue(operand.Span, nameof(operand));
+        Limits.ValidateWriteSize(Memtables.Memtable.EstimateEncodedSize(key.Length, operand.Length, hasExpiry: false), _maxWriteBytes, nameof(operand));
+        Write.Expiry.Validate(writeOptions);
+        RequireMergeOperator();
+        return WriteOneAsync(RowKind.Merge, key, operand, writeOptions, cancellationToken);
+    }
+
+    /// <summary>Merges the UTF-8 encoding of <paramref name="operand"/> into the value of the UTF-8 encoding of <paramref name="key"/>.</summary>
+    /// <exception cref="ArgumentException">The encoded key or operand is outside the limits.</exception>
+    /// <exception cref="InvalidOperationException">No merge operator is configured (<see cref="Settings.MergeOperator"/>).</exception>
+    public Task<WriteHandle> MergeAsync(string key, string operand, WriteOptions? writeOptions = null, CancellationToken cancellationToken = default)
+    {
+        var (keyBytes, operandBytes) = Utf8(key, operand, nameof(operand));
+        return MergeAsync(keyBytes, operandBytes, writeOptions, cancellationToken);
     }
 
     /// <summary>Deletes <paramref name="key"/> (writes a tombstone; deleting an absent key is not an error).</summary>
@@ -105,6 +130,8 @@ public sealed class Db : IAsyncDisposable
     /// <see cref="Settings.MaxUnflushedBytes"/>; nothing is written.
     /// </exception>
     /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The batch holds merges and no merge operator is configured (<see cref="Settings.MergeOperator"/>).</exception>
+    /// <exception cref="MergeOperatorException">The merge operator threw while folding merges on one key of the batch; nothing is written.</exception>
     public Task<WriteHandle> WriteAsync(WriteBatch batch, WriteOptions? writeOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -115,6 +142,13 @@ public sealed class Db : IAsyncDisposable
         }
 
         Limits.ValidateWriteSize(batch.EncodedBytes, _maxWriteBytes, nameof(batch));
+        Write.Expiry.Validate(writeOptions);
+        if (batch.HasMerges)
+        {
+            batch = batch.FoldMerges(RequireMergeOperator());
+            Limits.ValidateWriteSize(batch.EncodedBytes, _maxWriteBytes, nameof(batch));
+        }
+
         return DbTracing.Enabled
             ? TraceWriteAsync(batch.Count, writeOptions, () => WriteCoreAsync(batch, writeOptions, cancellationToken))
             : WriteCoreAsync(batch, writeOptions, cancellationToken);
@@ -294,6 +328,23 @@ public sealed class Db : IAsyncDisposable
         }
     }
 
+    // The UTF-8 encodings of a key and a value, in one array.
+    private static (ReadOnlyMemory<byte> Key, ReadOnlyMemory<byte> Value) Utf8(string key, string value, string valueName)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value, valueName);
+        var bytes = new byte[Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(value)];
+        var keyLength = Encoding.UTF8.GetBytes(key, bytes);
+        Encoding.UTF8.GetBytes(value, bytes.AsSpan(keyLength));
+        return (bytes.AsMemory(0, keyLength), bytes.AsMemory(keyLength));
+    }
+
+    // The configured merge operator; writing a merge without one is refused before anything is written.
+    private IMergeOperator RequireMergeOperator()
+        => _engine.Services.Settings.MergeOperator
+            ?? throw new InvalidOperationException(
+                $"'{DbPath}': a merge needs a merge operator, and none is configured; set {nameof(Settings)}.{nameof(Settings.MergeOperator)} when opening the database.");
+
     private ulong Bound(ReadOptions? readOptions) => DbReads.Bound(_engine, readOptions, _engine.WriteLoop.VisibleSeq);
 
     private Task<WriteHandle> WriteOneAsync(
@@ -341,7 +392,8 @@ public sealed class Db : IAsyncDisposable
     {
         try
         {
-            return CompleteAsync(_engine.WriteLoop.Write(batch, writeOptions?.AwaitDurable != false), writeOptions, cancellationToken);
+            var expireTs = Write.Expiry.For(writeOptions, _engine.Services.Settings, _engine.Services.Time);
+            return CompleteAsync(_engine.WriteLoop.Write(batch, writeOptions?.AwaitDurable != false, expireTs: expireTs), writeOptions, cancellationToken);
         }
         catch (SlateDbException e)
         {
@@ -354,7 +406,8 @@ public sealed class Db : IAsyncDisposable
     {
         try
         {
-            return CompleteAsync(_engine.WriteLoop.Write(kind, key, value, writeOptions?.AwaitDurable != false), writeOptions, cancellationToken);
+            var expireTs = Write.Expiry.For(writeOptions, _engine.Services.Settings, _engine.Services.Time);
+            return CompleteAsync(_engine.WriteLoop.Write(kind, key, value, writeOptions?.AwaitDurable != false, expireTs), writeOptions, cancellationToken);
         }
         catch (SlateDbException e)
         {

@@ -188,7 +188,9 @@ public sealed class DbTransaction : IAsyncDisposable
     /// <returns>The handle of the applied batch (for a transaction without writes: its start seq, already durable).</returns>
     /// <exception cref="TransactionConflictException">A conflicting write was committed since the start; nothing was applied.</exception>
     /// <exception cref="InvalidOperationException">The transaction was already committed, rolled back or disposed.</exception>
-    /// <exception cref="ArgumentException">The writes are larger than <see cref="Settings.MaxUnflushedBytes"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// The writes are larger than <see cref="Settings.MaxUnflushedBytes"/>, or the time to live of <paramref name="writeOptions"/> is not positive.
+    /// </exception>
     /// <exception cref="FencedException">A newer writer owns the database.</exception>
     /// <exception cref="DbClosedException">The database is closed.</exception>
     public async Task<WriteHandle> CommitAsync(WriteOptions? writeOptions = null, CancellationToken cancellationToken = default)
@@ -201,9 +203,11 @@ public sealed class DbTransaction : IAsyncDisposable
         }
 
         using var batch = _writes.ToBatch();
+        long expireTs;
         try
         {
             Limits.ValidateWriteSize(batch.EncodedBytes, Limits.MaxWriteBytesFor(_engine.Services.Settings), "writes");
+            expireTs = Write.Expiry.For(writeOptions, _engine.Services.Settings, _engine.Services.Time);
         }
         catch
         {
@@ -216,7 +220,8 @@ public sealed class DbTransaction : IAsyncDisposable
         try
         {
             var checkedKeys = Isolation == TransactionIsolation.SerializableSnapshot ? _writes.Keys.Concat(_readKeys.Values) : _writes.Keys;
-            handle = _engine.WriteLoop.Write(batch, writeOptions?.AwaitDurable != false, () => _engine.WriteLoop.Commits.Check(_engine.Services.DbPath, StartSeq, checkedKeys, _readRanges));
+            handle = _engine.WriteLoop.Write(
+                batch, writeOptions?.AwaitDurable != false, () => _engine.WriteLoop.Commits.Check(_engine.Services.DbPath, StartSeq, checkedKeys, _readRanges), expireTs);
         }
         catch
         {

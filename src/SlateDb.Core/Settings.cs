@@ -80,6 +80,22 @@ public sealed class Settings
     /// </summary>
     public GcSettings? Gc { get; set; } = new();
 
+    /// <summary>
+    /// Combines the operands written with <see cref="Db.MergeAsync(ReadOnlyMemory{byte}, ReadOnlyMemory{byte}, WriteOptions?, CancellationToken)"/>
+    /// and <see cref="WriteBatch.Merge(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> with a key's value, on reads, flushes and
+    /// compactions. Default null: merges are refused, and reading a key that holds operands fails with
+    /// <see cref="MergeOperatorException"/>. A database that holds operands needs the same operator whenever it is opened.
+    /// Not bound from configuration.
+    /// </summary>
+    public IMergeOperator? MergeOperator { get; set; }
+
+    /// <summary>
+    /// The time to live of puts and merges whose <see cref="WriteOptions"/> set none (<see cref="WriteOptions.Ttl"/>,
+    /// <see cref="WriteOptions.ExpiresAt"/>): a row expires that long after it is written, by the database's clock, and is
+    /// then invisible to reads (compaction removes it later). Default null: rows never expire. Tombstones never expire.
+    /// </summary>
+    public TimeSpan? DefaultTtl { get; set; }
+
     /// <summary>Reads settings from a configuration section (for example <c>configuration.GetSection("SlateDb")</c>), validated.</summary>
     /// <param name="section">The section; properties it does not name keep their defaults.</param>
     /// <exception cref="ArgumentException">A value is out of range; the message names the setting and the value.</exception>
@@ -88,7 +104,7 @@ public sealed class Settings
     {
         ArgumentNullException.ThrowIfNull(section);
         var settings = new Settings();
-        section.Bind(settings);
+        section.Bind(settings);   // MergeOperator (an interface: set in code) is not bound
 
         // A complex property cannot be bound to null: "Compactor": "none" (or an empty value) turns it off.
         if (section.GetSection(nameof(Compactor)).Value is { } compactor
@@ -126,6 +142,11 @@ public sealed class Settings
         RequireRange(BlockCacheBytes, 0, long.MaxValue, nameof(BlockCacheBytes));
         RequireRange(MetadataCacheBytes, 0, long.MaxValue, nameof(MetadataCacheBytes));
         RequireRange(L0MaxSsts, 1, 1_000_000, nameof(L0MaxSsts));
+        if (DefaultTtl is { } ttl && ttl <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DefaultTtl), ttl, $"Settings.{nameof(DefaultTtl)} is {ttl}; a time to live must be greater than zero (null: rows never expire).");
+        }
+
         Compactor?.Validate();
         Gc?.Validate();
     }

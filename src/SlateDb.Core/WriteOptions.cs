@@ -15,4 +15,20 @@ public sealed record WriteOptions
     /// on <see cref="Db.FlushAsync"/>).
     /// </summary>
     public bool AwaitDurable { get; init; } = true;
+
+    /// <summary>
+    /// How long the puts and merges of this write live: they expire this long after the write, by the database's clock,
+    /// and reads no longer see them (an expired put hides older versions, as a delete would; an expired merge operand
+    /// is as if never written). <see cref="Timeout.InfiniteTimeSpan"/>: never expire, whatever
+    /// <see cref="Settings.DefaultTtl"/> says. Null (the default): <see cref="ExpiresAt"/> if set, else
+    /// <see cref="Settings.DefaultTtl"/>. Deletes never expire. Must be positive; at most one of this and
+    /// <see cref="ExpiresAt"/> may be set.
+    /// </summary>
+    public TimeSpan? Ttl { get; init; }
+
+    /// <summary>
+    /// When the puts and merges of this write expire (see <see cref="Ttl"/>); a time already past makes them invisible at
+    /// once. Null (the default): <see cref="Ttl"/>, else <see cref="Settings.DefaultTtl"/>.
+    /// </summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using SlateDb.Engine;
 using SlateDb.Format;
 using SlateDb.Infrastructure;
@@ -35,14 +37,17 @@ internal sealed class CompactionExecutor
     private readonly Settings _format;
     private readonly CompactorSettings _settings;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
 
     /// <param name="store">The main store (with retries).</param>
     /// <param name="paths">The database's object names.</param>
     /// <param name="format">Block size, compression and filters of the output SSTs.</param>
     /// <param name="settings">Target size, parallelism and read-ahead.</param>
-    /// <param name="time">Stamps the output SSTs.</param>
-    public CompactionExecutor(IObjectStore store, DbPaths paths, Settings format, CompactorSettings settings, TimeProvider time)
+    /// <param name="time">Stamps the output SSTs and decides which rows have expired.</param>
+    /// <param name="logger">Told about a merge operator that threw (its operands are then kept unmerged).</param>
+    public CompactionExecutor(IObjectStore store, DbPaths paths, Settings format, CompactorSettings settings, TimeProvider time, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         _store = store;
         _paths = paths;
         _format = format;
@@ -178,7 +183,8 @@ internal sealed class CompactionExecutor
         }
 
         var merge = new MergeIterator(sources, new MergeOptions { NewestOnly = false, HideTombstones = false });
-        var rows = new RetentionIterator(merge, minSeq, bottom);
+        var rows = new RetentionIterator(
+            merge, minSeq, bottom, _time.GetUtcNow().ToUnixTimeMilliseconds(), _format.MergeOperator, (key, e) => Log.MergeKeptUnfolded(_logger, _paths.Root, "a compaction", Convert.ToHexString(key.Span), e));
         var outputs = new List<SstHandle>();
         var buffer = new ByteBuffer((int)Math.Min(_settings.TargetSstSizeBytes + (1L << 20), Array.MaxLength));
         long rowsIn = 0, rowsOut = 0, bytesOut = 0;

@@ -95,7 +95,7 @@ internal sealed class CompactorCore : BackgroundWorker<CompactorCore.Pass>
         _onFailure = onFailure;
         _manifestStore = new ManifestStore(
             store, paths.Root, time, SequencedObjectStore<ManifestData>.DefaultMaxUpdateAttempts, format.ManifestUpdateTimeout);
-        _executor = new CompactionExecutor(store, paths, format, settings, time);
+        _executor = new CompactionExecutor(store, paths, format, settings, time, logger);
     }
 
     /// <summary>The compactor epoch, once claimed.</summary>

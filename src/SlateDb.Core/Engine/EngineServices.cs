@@ -14,6 +14,7 @@ internal sealed class EngineServices
         Random = random;
         Logger = logger;
         Metrics = new DbMetrics(dbPath);
+        Resolution = new Read.ReadResolution(settings.MergeOperator, time);
     }
 
     /// <summary>The database path inside the object store.</summary>
@@ -33,6 +34,9 @@ internal sealed class EngineServices
 
     /// <summary>The database's instruments.</summary>
     public DbMetrics Metrics { get; }
+
+    /// <summary>The merge operator and clock reads resolve versions with.</summary>
+    public Read.ReadResolution Resolution { get; }
 
     /// <summary>Now, in milliseconds since the Unix epoch.</summary>
     public long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -115,4 +115,7 @@ internal static partial class Log
 
     [LoggerMessage(84, LogLevel.Warning, "'{Path}': verification problem in '{ObjectPath}': {Problem}")]
     public static partial void VerifyProblem(ILogger logger, string path, string objectPath, string problem);
+
+    [LoggerMessage(300, LogLevel.Warning, "'{Path}': the merge operator threw while {Doing} folded the operands of key {Key}; they are kept unmerged (reads of the key report the failure)")]
+    public static partial void MergeKeptUnfolded(ILogger logger, string path, string doing, string key, Exception exception);
 }

@@ -43,6 +43,7 @@ internal sealed class Memtable
     private ulong _maxSeq;
     private long _maxCreateTs = long.MinValue;
     private volatile bool _frozen;
+    private volatile bool _hasMerges;
     private volatile bool _inSeqOrder = true;
 
     /// <summary>Creates an empty memtable whose keys and values go into arena chunks of <paramref name="chunkSizeBytes"/>.</summary>
@@ -102,6 +103,9 @@ internal sealed class Memtable
            + sizeof(ulong) + 1 + sizeof(long)
            + (hasExpiry ? sizeof(long) : 0);
 
+    /// <summary>Whether a merge operand was ever staged into the table (a flush then keeps the versions operands apply to).</summary>
+    public bool HasMerges => _hasMerges;
+
     /// <summary>Copies <paramref name="row"/> into the table as a commit of its own. Single writer only.</summary>
     /// <exception cref="ArgumentException">The key is empty or too long, or the value is too long.</exception>
     /// <exception cref="InvalidOperationException">The table is frozen, or already holds a row with this key and seq.</exception>
@@ -135,6 +139,11 @@ internal sealed class Memtable
         }
 
         _staged[_stagedCount++] = RowRecord.Write(_arena, row);
+        if (row.Kind == RowKind.Merge)
+        {
+            _hasMerges = true;
+        }
+
         _stagedBytes += EstimateEncodedSize(row);
         _stagedMaxCreateTs = Math.Max(_stagedMaxCreateTs, row.CreateTs);
     }

@@ -14,7 +14,8 @@ namespace SlateDb.Read;
 /// not cached are fetched with ranged GETs that each cover a run of blocks close together in the object (gaps up to
 /// <see cref="CoalesceGapBytes"/>, at most <see cref="MaxFetchBytes"/> per GET). A key whose versions continue past
 /// that block reads the next blocks one by one, as a single lookup does. A key found (value or tombstone) is settled
-/// and leaves the later sources.</para>
+/// and leaves the later sources. A key whose newest version is a merge operand is resolved at the end through all its
+/// versions (<see cref="PointLookup.ResolveAsync"/>).</para>
 /// <para><b>Bounds.</b> At most <see cref="MaxConcurrentFetches"/> store requests (SST opens and block GETs) of one
 /// call are in flight at once. Fetched blocks go into the block cache, when there is one.</para>
 /// </remarks>
@@ -31,15 +32,16 @@ internal static class BatchLookup
 
     /// <summary>The value of each of <paramref name="keys"/> (null when absent or deleted), in order; arrays are the caller's.</summary>
     public static async Task<byte[]?[]> GetManyAsync(
-        DbState state, TableCache tables, IReadOnlyList<ReadOnlyMemory<byte>> keys, ulong bound, CancellationToken cancellationToken)
+        DbState state, TableCache tables, IReadOnlyList<ReadOnlyMemory<byte>> keys, ulong bound, ReadResolution resolution, CancellationToken cancellationToken)
     {
         var probes = Distinct(keys);
+        var time = resolution.Time;
         var pending = new List<Probe>(probes.Count);
         foreach (var probe in probes)
         {
             if (PointLookup.TryGetFromMemtables(state, probe.Key.Span, bound, out var row))
             {
-                probe.Settle(PointLookup.ValueOf(row));
+                probe.Settle(row, time);
             }
             else
             {
@@ -68,19 +70,28 @@ internal static class BatchLookup
             if (byTable.Count == 1)
             {
                 var (table, inTable) = byTable.First();
-                await LookUpInTableAsync(table, inTable, tables, bound, fetches, cancellationToken).ConfigureAwait(false);
+                await LookUpInTableAsync(table, inTable, tables, bound, time, fetches, cancellationToken).ConfigureAwait(false);
             }
             else
             {
                 var lookups = new List<Task>(byTable.Count);
                 foreach (var (table, inTable) in byTable)
                 {
-                    lookups.Add(LookUpInTableAsync(table, inTable, tables, bound, fetches, cancellationToken));
+                    lookups.Add(LookUpInTableAsync(table, inTable, tables, bound, time, fetches, cancellationToken));
                 }
 
                 await Task.WhenAll(lookups).ConfigureAwait(false);
             }
             pending.RemoveAll(p => p.IsSettled);
+        }
+
+        // Keys whose newest version is a merge operand are resolved one by one, through every version they have.
+        foreach (var probe in probes)
+        {
+            if (probe.NeedsResolution)
+            {
+                probe.Settle(await PointLookup.ResolveAsync(state, tables, probe.Key, bound, resolution.NewResolver(), cancellationToken).ConfigureAwait(false));
+            }
         }
 
         var results = new byte[]?[keys.Count];
@@ -122,7 +133,7 @@ internal static class BatchLookup
     }
 
     private static async Task LookUpInTableAsync(
-        TableView table, List<Probe> probes, TableCache tables, ulong bound, SemaphoreSlim fetches, CancellationToken cancellationToken)
+        TableView table, List<Probe> probes, TableCache tables, ulong bound, TimeProvider time, SemaphoreSlim fetches, CancellationToken cancellationToken)
     {
         if (!tables.TryGetOpen(table, out var reader))
         {
@@ -162,7 +173,7 @@ internal static class BatchLookup
                 var result = BlockSearch.Find(block, probe.Key.Span, bound, probe.Key, out var row);
                 if (result == BlockSearchResult.Found)
                 {
-                    probe.Settle(PointLookup.ValueOf(row));
+                    probe.Settle(row, time);
                 }
 
                 if (result != BlockSearchResult.MayContinue)
@@ -255,10 +266,27 @@ internal static class BatchLookup
 
         public bool IsSettled { get; private set; }
 
+        // The newest version found is a merge operand: the key is resolved through its older versions at the end.
+        public bool NeedsResolution { get; private set; }
+
         public void Settle(byte[]? value)
         {
             Value = value;
             IsSettled = true;
+            NeedsResolution = false;
+        }
+
+        public void Settle(in Row row, TimeProvider time)
+        {
+            if (VersionResolver.TrySettle(row, time, out var value))
+            {
+                Settle(value);
+            }
+            else
+            {
+                IsSettled = true;
+                NeedsResolution = true;
+            }
         }
     }
 }

@@ -55,14 +55,13 @@ internal static class DbReads
 
         services.Metrics.Get();
         var state = holder.Current;
-        if (PointLookup.TryGetFromMemtables(state, key.Span, bound, out var row))
-        {
-            return new ValueTask<byte[]?>(PointLookup.ValueOf(row));
-        }
-
         try
         {
-            var found = PointLookup.GetFromTablesAsync(state, tables, key, bound, cancellationToken);
+            var found = PointLookup.TryGetFromMemtables(state, key.Span, bound, out var row)
+                ? VersionResolver.TrySettle(row, services.Time, out var value)
+                    ? new ValueTask<byte[]?>(value)
+                    : PointLookup.ResolveAsync(state, tables, key, bound, services.Resolution.NewResolver(), cancellationToken)
+                : PointLookup.GetFromTablesAsync(state, tables, key, bound, services.Resolution, cancellationToken);
             return found.IsCompletedSuccessfully ? found : MapStoreErrorsAsync(found, services.DbPath);
         }
         catch (ObjectStoreException e)
@@ -112,7 +111,7 @@ internal static class DbReads
         services.Metrics.Get();
         try
         {
-            return await BatchLookup.GetManyAsync(state.Current, tables, keys, bound, cancellationToken).ConfigureAwait(false);
+            return await BatchLookup.GetManyAsync(state.Current, tables, keys, bound, services.Resolution, cancellationToken).ConfigureAwait(false);
         }
         catch (ObjectStoreException e)
         {
@@ -129,7 +128,7 @@ internal static class DbReads
         engine.Lifecycle.ThrowIfNotReadable();
         engine.Services.Metrics.Scan();
         return new DbIterator(
-            new ScanIterator(engine.Pins.Pin(engine.State), range, bound, engine.Tables, engine.Lifecycle, cancellationToken, overlay),
+            new ScanIterator(engine.Pins.Pin(engine.State), range, bound, engine.Tables, engine.Lifecycle, engine.Services.Resolution, cancellationToken, overlay),
             engine.Services.DbPath,
             DbTracing.Enabled ? DbTracing.StartDetached("slatedb.scan", engine.Services.DbPath) : null);
     }

@@ -5,7 +5,8 @@ namespace SlateDb.Read;
 /// <summary>
 /// Point lookups: the newest version of a key with seq ≤ the visibility bound, searching the sources newest first
 /// (active memtable, frozen memtables, L0 newest first, sorted runs newest first) and stopping at the first hit.
-/// A tombstone hit means "absent".
+/// A tombstone hit means "absent". A merge operand hit, or an expired one, needs older versions: the key is then resolved
+/// in full by <see cref="ResolveAsync"/> (through <see cref="VersionResolver"/>).
 /// </summary>
 /// <remarks>
 /// Memtable hits, and SST lookups whose reader is open and whose block is cached, complete synchronously without an
@@ -40,7 +41,7 @@ internal static class PointLookup
     /// </summary>
 #pragma warning disable VSTHRD103 // Result is read only after IsCompletedSuccessfully: it never blocks.
     public static ValueTask<byte[]?> GetFromTablesAsync(
-        DbState state, TableCache tables, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
+        DbState state, TableCache tables, ReadOnlyMemory<byte> key, ulong bound, ReadResolution resolution, CancellationToken cancellationToken)
     {
         var sources = state.L0.Length + state.SortedRuns.Length;
         for (var source = 0; source < sources; source++)
@@ -53,18 +54,20 @@ internal static class PointLookup
             var opening = tables.GetAsync(table, cancellationToken);
             if (!opening.IsCompletedSuccessfully)
             {
-                return ContinueAsync(state, tables, key, bound, source, opening, null, cancellationToken);
+                return ContinueAsync(state, tables, key, bound, resolution, source, opening, null, cancellationToken);
             }
 
             var lookup = opening.Result.FindAsync(key, bound, cancellationToken);
             if (!lookup.IsCompletedSuccessfully)
             {
-                return ContinueAsync(state, tables, key, bound, source, null, lookup, cancellationToken);
+                return ContinueAsync(state, tables, key, bound, resolution, source, null, lookup, cancellationToken);
             }
 
             if (lookup.Result is { } row)
             {
-                return new ValueTask<byte[]?>(ValueOf(row));
+                return VersionResolver.TrySettle(row, resolution.Time, out var value)
+                    ? new ValueTask<byte[]?>(value)
+                    : ResolveAsync(state, tables, key, bound, resolution.NewResolver(), cancellationToken);
             }
         }
 
@@ -72,8 +75,77 @@ internal static class PointLookup
     }
 #pragma warning restore VSTHRD103
 
-    /// <summary>The value a found row means for a reader: null for a tombstone, else a copy the caller owns.</summary>
-    public static byte[]? ValueOf(in Row row) => row.Kind == RowKind.Delete ? null : row.Value.ToArray();
+    /// <summary>
+    /// The value of <paramref name="key"/> at <paramref name="bound"/>, feeding <paramref name="resolver"/> every version
+    /// newest first (memtables, then SSTs) until one settles it; for keys whose newest version is a merge operand.
+    /// </summary>
+    /// <exception cref="MergeOperatorException">The key's operands cannot be merged.</exception>
+    public static async ValueTask<byte[]?> ResolveAsync(
+        DbState state, TableCache tables, ReadOnlyMemory<byte> key, ulong bound, VersionResolver resolver, CancellationToken cancellationToken)
+    {
+        var below = bound;
+        if (Walk(state.Active, key.Span, ref below, resolver))
+        {
+            return resolver.Result(key);
+        }
+
+        foreach (var frozen in state.Immutables)
+        {
+            if (Walk(frozen.Table, key.Span, ref below, resolver))
+            {
+                return resolver.Result(key);
+            }
+        }
+
+        var sources = state.L0.Length + state.SortedRuns.Length;
+        for (var source = 0; source < sources; source++)
+        {
+            if (TableFor(state, source, key.Span) is not { } table)
+            {
+                continue;
+            }
+
+            var reader = await tables.GetAsync(table, cancellationToken).ConfigureAwait(false);
+            while (await reader.FindAsync(key, below, cancellationToken).ConfigureAwait(false) is { } row)
+            {
+                // Block memory may be reused once the block leaves the cache: operands are copied.
+                if (resolver.Add(row, copy: true))
+                {
+                    return resolver.Result(key);
+                }
+
+                if (row.Seq == 0)
+                {
+                    break;
+                }
+
+                below = row.Seq - 1;
+            }
+        }
+
+        return resolver.Result(key);
+
+        // Memtable rows stay valid for the table's lifetime: no copies.
+        static bool Walk(Memtables.Memtable memtable, ReadOnlySpan<byte> key, ref ulong below, VersionResolver resolver)
+        {
+            while (memtable.TryGet(key, below, out var row))
+            {
+                if (resolver.Add(row, copy: false))
+                {
+                    return true;
+                }
+
+                if (row.Seq == 0)
+                {
+                    return false;
+                }
+
+                below = row.Seq - 1;
+            }
+
+            return false;
+        }
+    }
 
     // Source i: the L0 SSTs first (newest first), then the one SST of each sorted run that can hold the key.
     internal static TableView? TableFor(DbState state, int source, ReadOnlySpan<byte> key)
@@ -93,6 +165,7 @@ internal static class PointLookup
         TableCache tables,
         ReadOnlyMemory<byte> key,
         ulong bound,
+        ReadResolution resolution,
         int source,
         ValueTask<SstReader>? opening,
         ValueTask<Row?>? lookup,
@@ -129,7 +202,9 @@ internal static class PointLookup
 
             if (found is { } row)
             {
-                return ValueOf(row);
+                return VersionResolver.TrySettle(row, resolution.Time, out var value)
+                    ? value
+                    : await ResolveAsync(state, tables, key, bound, resolution.NewResolver(), cancellationToken).ConfigureAwait(false);
             }
         }
 

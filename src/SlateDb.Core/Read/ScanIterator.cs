@@ -5,8 +5,8 @@ using SlateDb.Gc;
 namespace SlateDb.Read;
 
 /// <summary>
-/// A scan over one snapshot of the database: the newest visible version of each key in the range, tombstones hidden,
-/// merged from every source (memtables, L0 SSTs that overlap the range, sorted runs). The sources are opened on the
+/// A scan over one snapshot of the database: the value of each key in the range as <see cref="VersionResolver"/> resolves
+/// its visible versions (tombstones and expired rows hidden, merge operands applied), merged from every source (memtables, L0 SSTs that overlap the range, sorted runs). The sources are opened on the
 /// first move, so creating a scan costs nothing. The snapshot stays pinned until the scan is disposed, so the collector
 /// of this process never deletes an SST under it (<see cref="SnapshotPins"/>).
 /// </summary>
@@ -23,7 +23,8 @@ internal sealed class ScanIterator : IAsyncDisposable
     private readonly Lifecycle _lifecycle;
     private readonly CancellationToken _scanToken;
     private readonly IRowIterator? _overlay;
-    private MergeIterator? _merge;
+    private readonly ReadResolution _resolution;
+    private IRowIterator? _merge;
     private byte[]? _lastKey;
     private bool _exhausted;
     private bool _disposed;
@@ -33,13 +34,22 @@ internal sealed class ScanIterator : IAsyncDisposable
     /// <param name="bound">The visibility bound: rows with a larger seq are not seen.</param>
     /// <param name="tables">Opens SST readers.</param>
     /// <param name="lifecycle">Refuses reads once the database is closed.</param>
+    /// <param name="resolution">Resolves merge operands and expiry times (at the time the scan starts).</param>
     /// <param name="scanToken">Cancels every call of this scan (each call may also pass its own token).</param>
     /// <param name="overlay">
     /// Rows newer than every source (a transaction's own writes, at seq <paramref name="bound"/>), or null; owned by the scan.
     /// </param>
     public ScanIterator(
-        SnapshotPins.Lease snapshot, KeyRange range, ulong bound, TableCache tables, Lifecycle lifecycle, CancellationToken scanToken, IRowIterator? overlay = null)
+        SnapshotPins.Lease snapshot,
+        KeyRange range,
+        ulong bound,
+        TableCache tables,
+        Lifecycle lifecycle,
+        ReadResolution resolution,
+        CancellationToken scanToken,
+        IRowIterator? overlay = null)
     {
+        _resolution = resolution;
         _overlay = overlay;
         _scanToken = scanToken;
         _snapshot = snapshot;
@@ -122,7 +132,7 @@ internal sealed class ScanIterator : IAsyncDisposable
         }
     }
 
-    private async ValueTask<MergeIterator> OpenAsync(CancellationToken cancellationToken)
+    private async ValueTask<IRowIterator> OpenAsync(CancellationToken cancellationToken)
     {
         var sources = new List<IRowIterator>(2 + _state.Immutables.Length + _state.L0.Length + _state.SortedRuns.Length);
         if (_overlay is not null)
@@ -163,6 +173,8 @@ internal sealed class ScanIterator : IAsyncDisposable
             sources.Add(new SortedRunIterator(run, _range, _tables, ScanReadOptions));
         }
 
-        return new MergeIterator(sources, new MergeOptions { MaxSeq = _bound, NewestOnly = true, HideTombstones = true });
+        // Every visible version goes to the resolver, which keeps the newest unless merge operands or expiry need older ones.
+        return new ResolvingIterator(
+            new MergeIterator(sources, new MergeOptions { MaxSeq = _bound, NewestOnly = false, HideTombstones = false }), _resolution);
     }
 }

@@ -79,11 +79,34 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
     /// Writes every version of <paramref name="memtable"/> with a seq above <paramref name="retainAbove"/> plus the newest
     /// version at or below it of every key (tombstones kept) as an SST, into <paramref name="output"/> when given (the
     /// result's bytes then live there until it is reused). With the default, only the newest version of each key.
+    /// A memtable holding merge operands goes through <see cref="Compaction.RetentionIterator"/> instead: operands at or
+    /// below <paramref name="retainAbove"/> are folded with <paramref name="mergeOperator"/> and kept down to their base.
     /// </summary>
     public static async Task<SstBuildResult> BuildSstAsync(
-        ImmutableMemtable memtable, SstWriterOptions options, ByteBuffer? output = null, ulong retainAbove = ulong.MaxValue)
+        ImmutableMemtable memtable,
+        SstWriterOptions options,
+        ByteBuffer? output = null,
+        ulong retainAbove = ulong.MaxValue,
+        IMergeOperator? mergeOperator = null,
+        long nowMs = long.MinValue,
+        Action<ReadOnlyMemory<byte>, Exception>? onMergeFailure = null)
     {
         using var writer = new SstWriter(options, output);
+        if (memtable.Table.HasMerges)
+        {
+            var retained = new Compaction.RetentionIterator(
+                memtable.Table.CreateIterator(KeyRange.All), retainAbove, bottom: false, nowMs, mergeOperator, onMergeFailure);
+            await using (retained.ConfigureAwait(false))
+            {
+                while (await retained.MoveNextAsync().ConfigureAwait(false))
+                {
+                    writer.Add(retained.Current);
+                }
+            }
+
+            return writer.Finish();
+        }
+
         var newestOnly = retainAbove >= memtable.MaxSeq;
         var rows = newestOnly ? memtable.Table.CreateNewestIterator() : memtable.Table.CreateIterator(KeyRange.All);
         await using (rows.ConfigureAwait(false))
@@ -151,7 +174,14 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
         // One flush at a time, and the bytes are needed only until the PUT completes, so one buffer serves every
         // flush: its pages stay mapped instead of being faulted in afresh for each L0 SST.
         var retainAbove = Snapshots?.RetentionSeq(memtable.MaxSeq) ?? memtable.MaxSeq;
-        var result = await BuildSstAsync(memtable, options, _output, retainAbove).ConfigureAwait(false);
+        var result = await BuildSstAsync(
+            memtable,
+            options,
+            _output,
+            retainAbove,
+            settings.MergeOperator,
+            now,
+            (key, e) => Log.MergeKeptUnfolded(_services.Logger, _services.DbPath, "a memtable flush", Convert.ToHexString(key.Span), e)).ConfigureAwait(false);
 
         // SSTs are never overwritten: an id that is taken (another life of this database minted it) gets a new one.
         for (var attempt = 1; ; attempt++)

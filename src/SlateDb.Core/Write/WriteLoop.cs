@@ -118,8 +118,9 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget
     /// <param name="awaitDurable">Whether the caller waits for durability: the WAL buffer is stored as soon as the
     /// WAL writer is free rather than at the next flush interval.</param>
     /// <param name="validate">Runs inside the sequencing before anything is applied (a transaction's conflict check).</param>
+    /// <param name="expireTs">The expiry time of the batch's puts and merges (<see cref="Row.NoExpiry"/>: none).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public WriteHandle Write(WriteBatch batch, bool awaitDurable, Action? validate = null)
+    public WriteHandle Write(WriteBatch batch, bool awaitDurable, Action? validate = null, long expireTs = Row.NoExpiry)
     {
         lock (_gate)
         {
@@ -134,7 +135,7 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget
                 {
                     if (!batch.IsSuperseded(i))
                     {
-                        var row = batch.GetRow(i, seq, tick);
+                        var row = batch.GetRow(i, seq, tick, expireTs);
                         _wal.Append(row);
                         _active.Stage(row);
                         rows++;
@@ -155,18 +156,19 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget
         }
     }
 
-    /// <summary>Applies a single put or delete.</summary>
-    /// <param name="kind">Put or delete.</param>
+    /// <summary>Applies a single put, delete or merge.</summary>
+    /// <param name="kind">Put, delete or merge.</param>
     /// <param name="key">The key.</param>
     /// <param name="value">The value (empty for a delete).</param>
-    /// <param name="awaitDurable">Whether the caller waits for durability (see <see cref="Write(WriteBatch, bool, Action?)"/>).</param>
-    public WriteHandle Write(RowKind kind, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, bool awaitDurable)
+    /// <param name="awaitDurable">Whether the caller waits for durability (see <see cref="Write(WriteBatch, bool, Action?, long)"/>).</param>
+    /// <param name="expireTs">The expiry time of a put or merge (<see cref="Row.NoExpiry"/>: none).</param>
+    public WriteHandle Write(RowKind kind, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, bool awaitDurable, long expireTs = Row.NoExpiry)
     {
         lock (_gate)
         {
             _lifecycle.ThrowIfNotWritable();
             var seq = _lastSeq + 1;
-            var row = new Row(key, seq, kind, value, Tick());
+            var row = new Row(key, seq, kind, value, Tick(), kind == RowKind.Delete ? Row.NoExpiry : expireTs);
             try
             {
                 _wal.Append(row);

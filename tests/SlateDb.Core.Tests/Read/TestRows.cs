@@ -19,8 +19,8 @@ internal static class TestRows
     public static Row Delete(string key, ulong seq, long createTs = 0)
         => new(Bytes(key), seq, RowKind.Delete, ReadOnlyMemory<byte>.Empty, createTs);
 
-    public static Row Merge(string key, ulong seq, string value)
-        => new(Bytes(key), seq, RowKind.Merge, Bytes(value), 0);
+    public static Row Merge(string key, ulong seq, string value, long expireTs = Row.NoExpiry)
+        => new(Bytes(key), seq, RowKind.Merge, Bytes(value), 0, expireTs);
 
     /// <summary>Reads an iterator to its end, detaching each row.</summary>
     public static async Task<List<Row>> DrainAsync(IRowIterator iterator, int limit = int.MaxValue)

@@ -1,0 +1,129 @@
+using SlateDb.Format;
+
+namespace SlateDb.Read;
+
+/// <summary>
+/// Turns a stream of every visible version (key ascending, seq descending) into one resolved row per key that has a
+/// value: a put holding the value <see cref="VersionResolver"/> gives the versions (merge operands applied, expired rows
+/// hidden); keys that resolve to nothing are skipped. Scans read through it.
+/// </summary>
+/// <remarks>
+/// <para>A key whose newest version is a live put costs one key copy and no allocation: that row is yielded as is and
+/// the older versions are skipped. Only a key whose newest version is a merge operand (or an expired row) reads further
+/// back, copying its operands.</para>
+/// <para><see cref="Current"/> is valid until the next move, as for every <see cref="IRowIterator"/>. Disposing it
+/// disposes the source. Not thread-safe.</para>
+/// </remarks>
+internal sealed class ResolvingIterator : IRowIterator
+{
+    private readonly IRowIterator _source;
+    private readonly VersionResolver _resolver;
+    private readonly long _nowMs;
+    private byte[] _key = new byte[64];
+    private int _keyLength = -1;
+    private bool _sourceAhead;   // the source is on the first row of a key not yet looked at
+    private bool _ended;
+    private Row _current;
+
+    /// <param name="source">Every visible version, key ascending then seq descending (each (key, seq) once); owned.</param>
+    /// <param name="resolution">The merge operator and the clock.</param>
+    public ResolvingIterator(IRowIterator source, ReadResolution resolution)
+    {
+        _source = source;
+        _nowMs = resolution.NowMs;
+        _resolver = new VersionResolver(resolution.MergeOperator, _nowMs);
+    }
+
+    /// <inheritdoc />
+    public Row Current => _current;
+
+    /// <inheritdoc />
+    public async ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            if (!_sourceAhead)
+            {
+                if (_ended || !await _source.MoveNextAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    _ended = true;
+                    return false;
+                }
+            }
+
+            _sourceAhead = false;
+            var row = _source.Current;
+            if (IsCurrentKey(row.Key.Span))
+            {
+                continue;   // an older version of a key already resolved
+            }
+
+            RememberKey(row.Key.Span);
+            if (row.Kind == RowKind.Put && !(row.HasExpiry && row.IsExpiredAt(_nowMs)))
+            {
+                _current = row;
+                return true;
+            }
+
+            if (row.Kind != RowKind.Merge)
+            {
+                continue;   // deleted or expired
+            }
+
+            var seq = row.Seq;
+            var createTs = row.CreateTs;
+            _resolver.Reset();
+            _resolver.Add(row, copy: true);
+            while (!_resolver.IsSettled)
+            {
+                if (!await _source.MoveNextAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    _ended = true;
+                    break;
+                }
+
+                var older = _source.Current;
+                if (!IsCurrentKey(older.Key.Span))
+                {
+                    _sourceAhead = true;
+                    break;
+                }
+
+                _resolver.Add(older, copy: true);
+            }
+
+            var key = _key.AsMemory(0, _keyLength);
+            if (_resolver.Result(key) is { } value)
+            {
+                _current = new Row(key, seq, RowKind.Put, value, createTs);
+                return true;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask SeekAsync(ReadOnlyMemory<byte> key, CancellationToken cancellationToken = default)
+    {
+        _keyLength = -1;
+        _sourceAhead = false;
+        _ended = false;
+        _current = default;
+        return _source.SeekAsync(key, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _source.DisposeAsync();
+
+    private bool IsCurrentKey(ReadOnlySpan<byte> key) => _keyLength >= 0 && key.SequenceEqual(_key.AsSpan(0, _keyLength));
+
+    private void RememberKey(ReadOnlySpan<byte> key)
+    {
+        if (key.Length > _key.Length)
+        {
+            _key = new byte[Math.Max(key.Length, _key.Length * 2)];
+        }
+
+        key.CopyTo(_key);
+        _keyLength = key.Length;
+    }
+}
