@@ -223,6 +223,15 @@ public sealed class WalReader
         var separate = StoreRetries.SeparateWal(configured, mainStore, time, random);
         if (configured is null && manifest.HasWalObjectStoreUri)
         {
+            if (manifest.WalObjectStoreUri.StartsWith("memory:", StringComparison.OrdinalIgnoreCase))
+            {
+                // memory:// names a new, empty store: opening it would read an empty WAL instead of the database's.
+                throw new SlateDbException(
+                    SlateDbErrorKind.Invalid,
+                    $"'{paths.Root}' keeps its WAL in the in-memory object store '{manifest.WalObjectStoreUri}' (recorded in its manifest), which " +
+                    $"cannot be opened from its URI; pass that store as {nameof(WalReaderOptions)}.{nameof(WalReaderOptions.WalObjectStore)}.");
+            }
+
             try
             {
                 return StoreRetries.Retrying(ObjectStores.FromUri(manifest.WalObjectStoreUri), time, random);
