@@ -37,6 +37,7 @@ internal static class WalObjectDecoder
         }
 
         var rows = new List<ChangeRow>();
+        var copies = new CopyArena();
         ulong minSeq = 0;
         ulong maxSeq = 0;
         var first = true;
@@ -61,8 +62,8 @@ internal static class WalObjectDecoder
                 if (row.Seq > before.Seq)
                 {
                     rows.Add(new ChangeRow(
-                        row.Key.ToArray(),
-                        row.Value.IsEmpty ? ReadOnlyMemory<byte>.Empty : row.Value.ToArray(),
+                        copies.Copy(row.Key.Span),
+                        copies.Copy(row.Value.Span),
                         row.Seq,
                         kind,
                         row.CreateTs,
@@ -72,6 +73,38 @@ internal static class WalObjectDecoder
         }
 
         return new DecodedWalObject(new ChangeBatch(walId, false, rows, before, maxSeq), minSeq, maxSeq);
+    }
+
+    // Copies keys and values into shared chunks: the rows own their memory without an array each.
+    private struct CopyArena
+    {
+        private const int ChunkBytes = 64 * 1024;
+        private byte[]? _chunk;
+        private int _used;
+
+        public ReadOnlyMemory<byte> Copy(ReadOnlySpan<byte> bytes)
+        {
+            if (bytes.IsEmpty)
+            {
+                return ReadOnlyMemory<byte>.Empty;
+            }
+
+            if (bytes.Length > ChunkBytes / 4)
+            {
+                return bytes.ToArray();
+            }
+
+            if (_chunk is null || _used + bytes.Length > _chunk.Length)
+            {
+                _chunk = new byte[ChunkBytes];
+                _used = 0;
+            }
+
+            var copy = _chunk.AsMemory(_used, bytes.Length);
+            bytes.CopyTo(copy.Span);
+            _used += bytes.Length;
+            return copy;
+        }
     }
 
     private static ChangeKind KindOf(in Row row, string path) => row.Kind switch
