@@ -131,6 +131,38 @@ public sealed class ChangeFeedTests
         Assert.Throws<ArgumentOutOfRangeException>(() => object5.CursorAfter(8));
     }
 
+    [Theory]
+    [InlineData(CheckpointScope.Durable)]
+    [InlineData(CheckpointScope.All)]
+    public async Task A_copy_rebuilt_from_a_checkpoint_then_the_feed_from_its_readers_wal_position_equals_the_source(CheckpointScope scope)
+    {
+        var store = new InMemoryObjectStore();
+        await using var source = await OpenAsync(store, KeepWal(), Clock());
+        var random = new Random(21);
+        await WriteMixAsync(source, random, 80, null);
+        await source.PutAsync(K(99), V(99), NoWait);   // not durable before the checkpoint
+        var checkpoint = await source.CreateCheckpointAsync(scope);
+        await WriteMixAsync(source, random, 80, null);
+
+        // The copy: the checkpoint's view, then the feed after the WAL objects that view holds.
+        await using var copy = await SlateDb.Db.Builder("copy", new InMemoryObjectStore()).WithSettings(KeepWal()).WithTimeProvider(Clock()).BuildAsync();
+        await using (var pinned = await DbReader.OpenAsync(DbPath, store, new DbReaderOptions { CheckpointId = checkpoint.Id, TimeProvider = Clock(), Seed = 1 }))
+        {
+            await foreach (var kv in pinned.ScanAsync(KeyRange.All))
+            {
+                await copy.PutAsync(kv.Key, kv.Value, NoWait);
+            }
+
+            var reader = await WalReader.OpenAsync(DbPath, store, Options(Clock()));
+            foreach (var batch in await ReadToEndAsync(reader, new ChangeCursor(pinned.LastWalId, 0)))
+            {
+                await ApplyAsync(copy, batch);
+            }
+        }
+
+        Assert.Equal(await ContentsAsync(source), await ContentsAsync(copy));
+    }
+
     // Puts, deletes, batches (some not awaited), WAL and memtable flushes; releases `wrote` after each durable step.
     // Returns the seq of the last write, durable on return.
     private static async Task<ulong> WriteMixAsync(SlateDb.Db db, Random random, int operations, SemaphoreSlim? wrote)
