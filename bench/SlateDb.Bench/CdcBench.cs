@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using SlateDb.ObjectStore;
 
 namespace SlateDb.Bench;
 
@@ -17,7 +16,7 @@ internal static class CdcBench
 
     public static async Task<int> RunAsync(BenchOptions o)
     {
-        var (store, cleanup) = Open(o.Store);
+        var (store, cleanup) = PromoteBench.Open(o.Store, "slatedb-cdc-");
         try
         {
             var path = $"cdc-{Environment.ProcessId}";
@@ -87,17 +86,5 @@ internal static class CdcBench
         {
             cleanup?.Invoke();
         }
-    }
-
-    private static (IObjectStore Store, Action? Cleanup) Open(string? spec)
-    {
-        if (spec is null || spec.StartsWith("file:", StringComparison.Ordinal) && !spec.StartsWith("file://", StringComparison.Ordinal))
-        {
-            var dir = spec is null ? Directory.CreateTempSubdirectory("slatedb-cdc-").FullName : Path.GetFullPath(spec["file:".Length..]);
-            Directory.CreateDirectory(dir);
-            return (new LocalFileSystemObjectStore(dir), spec is null ? () => Directory.Delete(dir, recursive: true) : null);
-        }
-
-        return spec == "memory" ? (new InMemoryObjectStore(), null) : (ObjectStores.FromUri(spec), null);
     }
 }
