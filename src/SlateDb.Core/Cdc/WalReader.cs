@@ -120,12 +120,14 @@ public sealed class WalReader
     }
 
     /// <summary>The rows of WAL object <paramref name="walId"/> (none for a fence), verified whole.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="walId"/> is 0 (WAL ids start at 1).</exception>
     /// <exception cref="WalTruncatedException">The object is missing although the manifest records it as written.</exception>
     /// <exception cref="SlateDbException">(<see cref="SlateDbErrorKind.Invalid"/>) the WAL does not reach the id; the store failed.</exception>
     /// <exception cref="CorruptionException">The object failed verification.</exception>
     /// <exception cref="NotSupportedException">A row has a kind the change feed does not read.</exception>
     public async Task<ChangeBatch> ReadAsync(ulong walId, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfZero(walId);
         var path = _paths.WalSstPath(walId);
         try
         {

@@ -249,6 +249,7 @@ public sealed class WalReaderTests
         var beyond = await Assert.ThrowsAsync<SlateDbException>(() => reader.ReadAsync(1000));
         Assert.Equal(SlateDbErrorKind.Invalid, beyond.Kind);
         Assert.Contains("1000", beyond.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => reader.ReadAsync(0));
     }
 
     [Fact]
