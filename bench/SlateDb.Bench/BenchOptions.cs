@@ -26,6 +26,8 @@ internal sealed class BenchOptions
           promote      hot-standby failover: a writer takes --num puts (default 8000), a following reader catches
                        up, the writer acknowledges one more durable put and is abandoned, the reader is promoted;
                        prints each round's PromoteAsync time (7 rounds; --store may be any store URI)
+          cdc          change data capture: --num rows (default 1 M; --batch per write batch) written to a WAL that is
+                       kept, then WalReader reads the whole change feed, 5 rounds; prints rows/s (not part of all)
           transaction  concurrent transfers between 10 000 accounts (--writers workers, default 4) as
                        transactions (--isolation snapshot | serializable) or plain gets + batches
                        (--isolation batch); reports the abort rate (not part of all)
@@ -102,6 +104,7 @@ internal sealed class BenchOptions
         "merge" => 200_000,
         "clone" or "copy" => (long)Math.Ceiling(1.05 * 1024 * 1024 * 1024 / ValueSize),
         "promote" => 8_000,
+        "cdc" => 1_000_000,
         _ => 1_000_000,
     };
 
@@ -116,7 +119,7 @@ internal sealed class BenchOptions
             throw new ArgumentException("Name a workload first.");
         }
 
-        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "compaction" or "clone" or "copy" or "promote" or "transaction" or "getmany" or "merge" or "all"))
+        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "compaction" or "clone" or "copy" or "promote" or "cdc" or "transaction" or "getmany" or "merge" or "all"))
         {
             throw new ArgumentException($"Unknown workload '{args[0]}'.");
         }

@@ -34,6 +34,11 @@ if (options.Workload == "promote")
     return await PromoteBench.RunAsync(options);
 }
 
+if (options.Workload == "cdc")
+{
+    return await CdcBench.RunAsync(options);
+}
+
 if (options.Workload is "clone" or "copy")
 {
     return await CloneCopyBench.RunAsync(options);

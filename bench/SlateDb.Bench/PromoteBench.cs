@@ -17,7 +17,7 @@ internal static class PromoteBench
 
     public static async Task<int> RunAsync(BenchOptions o)
     {
-        var (store, temp) = Open(o.Store);
+        var (store, temp) = Open(o.Store, "slatedb-promote-");
         try
         {
             var settings = new Settings { FlushInterval = TimeSpan.FromMilliseconds(10), Compactor = null, Gc = null };
@@ -73,11 +73,12 @@ internal static class PromoteBench
         }
     }
 
-    private static (IObjectStore Store, Action? Cleanup) Open(string? spec)
+    /// <summary>The store <c>--store</c> names: memory, file:&lt;dir&gt;, a URI, or (none) a new temp folder deleted by the cleanup.</summary>
+    internal static (IObjectStore Store, Action? Cleanup) Open(string? spec, string tempPrefix)
     {
         if (spec is null || spec.StartsWith("file:", StringComparison.Ordinal))
         {
-            var dir = spec is null ? Directory.CreateTempSubdirectory("slatedb-promote-").FullName : Path.GetFullPath(spec["file:".Length..]);
+            var dir = spec is null ? Directory.CreateTempSubdirectory(tempPrefix).FullName : Path.GetFullPath(spec["file:".Length..]);
             Directory.CreateDirectory(dir);
             return (new LocalFileSystemObjectStore(dir), spec is null ? () => Directory.Delete(dir, recursive: true) : null);
         }

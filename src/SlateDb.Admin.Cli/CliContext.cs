@@ -10,11 +10,14 @@ internal sealed class CliContext(GlobalOptions globals, TextWriter output, TextW
 {
     public GlobalOptions Globals { get; } = globals;
 
+    /// <summary>Where results go (stdout), for commands that print as they go.</summary>
+    public TextWriter Output { get; } = output;
+
     /// <summary>Where progress goes (stderr), shown only when stdout is a terminal.</summary>
     public TextWriter Error { get; } = error;
 
     /// <summary>Whether progress is shown: stdout is the console and a terminal.</summary>
-    public bool ShowProgress => ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
+    public bool ShowProgress => ReferenceEquals(Output, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
 
     public string DbPath(ParseResult parsed) => parsed.GetRequiredValue(Globals.Path);
 
@@ -46,7 +49,7 @@ internal sealed class CliContext(GlobalOptions globals, TextWriter output, TextW
 
     /// <summary>Prints <paramref name="json"/> with --json, else <paramref name="table"/>.</summary>
     public Task PrintAsync(ParseResult parsed, JsonNode json, Table table)
-        => parsed.GetValue(Globals.Json) ? Renderer.WriteJsonAsync(output, json) : Renderer.WriteTableAsync(output, table);
+        => parsed.GetValue(Globals.Json) ? Renderer.WriteJsonAsync(Output, json) : Renderer.WriteTableAsync(Output, table);
 
     public static IObjectStore Open(string uri, string option)
     {

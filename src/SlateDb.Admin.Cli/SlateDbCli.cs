@@ -32,6 +32,7 @@ internal static class SlateDbCli
         MaintenanceCommands.AddTo(root, context);
         CloneCommands.AddTo(root, context);
         CompactorCommands.AddTo(root, context);
+        ChangeCommands.AddTo(root, context);
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)
@@ -65,6 +66,7 @@ internal static class SlateDbCli
             OperationCanceledException => (ExitCodes.Failure, "Cancelled; nothing was left half done."),
             FencedException => (ExitCodes.Failure, "A newer writer owns the database; write through it, or run the command again to take over."),
             CorruptionException => (ExitCodes.Failure, "Run 'slatedb verify' to list every damaged object."),
+            WalTruncatedException => (ExitCodes.Failure, "Rebuild the copy from a checkpoint, then tail from there (see 'Change data capture' in the README)."),
             ObjectStoreException s when s.IsTransient => (ExitCodes.Failure, "The store did not answer; check the endpoint and network, then retry."),
             ObjectStoreException => (ExitCodes.Failure, "Check the store URI and the credentials in the environment (AWS_*, AZURE_STORAGE_*)."),
             SlateDbException => (ExitCodes.Failure, "See the message above for what to change."),

@@ -10,6 +10,17 @@ internal static class SlateDbTool
     /// <summary>Runs <c>slatedb</c> with <paramref name="args"/>; returns its exit code, stdout and stderr.</summary>
     public static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
     {
+        using var process = Start(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts <c>slatedb</c> with <paramref name="args"/>, stdout and stderr redirected (the caller waits for it and disposes it).</summary>
+    public static Process Start(params string[] args)
+    {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Dll.Value);
         foreach (var arg in args)
@@ -17,12 +28,7 @@ internal static class SlateDbTool
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
+        return Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
     }
 
     // bin/<Configuration>/<tfm> of this test project → the CLI's output folder of the same configuration.
