@@ -1,3 +1,5 @@
+using SlateDb.ObjectStore;
+
 namespace SlateDb.Testing.Simulation.Dst;
 
 /// <summary>How long a simulation run is and which faults it injects.</summary>
@@ -8,6 +10,12 @@ public sealed record DstOptions
 
     /// <summary>Inject the store toxics (latency, transient failures before and after the call, torn listings).</summary>
     public bool Toxics { get; init; } = true;
+
+    /// <summary>
+    /// Wraps the run's in-memory store under every session (for tests that prove the checks catch a store that loses
+    /// data); none when null.
+    /// </summary>
+    public Func<IObjectStore, IObjectStore>? WrapStore { get; init; }
 
     /// <summary>Keep every trace line (the determinism test compares them); otherwise only the last few.</summary>
     public bool KeepTrace { get; init; }

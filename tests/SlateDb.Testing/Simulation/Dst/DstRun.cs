@@ -42,7 +42,7 @@ public sealed partial class DstRun
     private readonly DstOptions _options;
     private readonly Random _random;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-    private readonly InMemoryObjectStore _inner = new();
+    private readonly IObjectStore _inner;
     private readonly DstTrace _trace;
     private readonly Settings _settings;
     private readonly bool _standaloneCompactor;
@@ -64,6 +64,7 @@ public sealed partial class DstRun
     private long _writesVerified;
     private long _pendingVerification;
     private long _toxicStrikes;
+    private (int Calls, bool AfterApplying)? _crashAfter;
 
     public DstRun(int seed, DstOptions? options = null)
     {
@@ -71,6 +72,7 @@ public sealed partial class DstRun
         _options = options ?? new DstOptions();
         _random = new Random(seed);
         _trace = new DstTrace(_options.KeepTrace);
+        _inner = _options.WrapStore is { } wrap ? wrap(new InMemoryObjectStore()) : new InMemoryObjectStore();
         _standaloneCompactor = _random.Next(2) == 0;
         var gcInWriter = _random.Next(2) == 0;
         _settings = new Settings
@@ -155,11 +157,13 @@ public sealed partial class DstRun
             < 790 => ("compact", CompactAsync),
             < 815 => ("gc", GcAsync),
             < 845 => ("checkpoint", CheckpointAsync),
-            < 865 => ("audit checkpoint", AuditSomeCheckpointAsync),
-            < 880 => ("clone", CloneAsync),
-            < 905 => ("reopen", ReopenAsync),
-            < 945 => ("crash", CrashAsync),
-            < 970 => ("crash during write", CrashDuringWriteAsync),
+            < 860 => ("audit checkpoint", AuditSomeCheckpointAsync),
+            < 875 => ("clone", CloneAsync),
+            < 895 => ("long scan", LongScanAsync),
+            < 915 => ("reopen", ReopenAsync),
+            < 940 => ("crash", CrashAsync),
+            < 960 => ("crash during write", CrashDuringWriteAsync),
+            < 980 => ("crash during background work", CrashDuringBackgroundWorkAsync),
             _ => ("fence", FenceAsync),
         };
         _doing = step.Kind;
@@ -429,7 +433,14 @@ public sealed partial class DstRun
                 .AddToxic(new ObjectStoreToxic(ToxicKind.FailBefore, 0.04))
                 .AddToxic(new ObjectStoreToxic(ToxicKind.FailAfter, 0.03) { Operations = [ObjectStoreOperation.Put, ObjectStoreOperation.Delete, ObjectStoreOperation.Copy] })
                 .AddToxic(new ObjectStoreToxic(ToxicKind.FailAfter, 0.02) { Operations = [ObjectStoreOperation.Get, ObjectStoreOperation.Head] })
+                .AddToxic(new ObjectStoreToxic(ToxicKind.FailAfter, 0.15) { Operations = [ObjectStoreOperation.Put], PathPrefix = DbPath + "/manifest/" })
+                .AddToxic(new ObjectStoreToxic(ToxicKind.FailAfter, 0.10) { Operations = [ObjectStoreOperation.Put], PathPrefix = DbPath + "/wal/" })
                 .AddToxic(new ObjectStoreToxic(ToxicKind.TornListing, 0.15));
+        }
+
+        if (_crashAfter is { } crash)
+        {
+            faults.CrashAtCall(crash.Calls, crash.AfterApplying);
         }
 
         _sessions.Add(faults);
