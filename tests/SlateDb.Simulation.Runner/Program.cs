@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using SlateDb.Testing.Simulation.Dst;
 
-// Usage: --seeds N [--start S] [--steps M] [--parallel P] [--max-minutes T] [--no-toxics]
-//        --seed S [--steps M] [--no-toxics] [--trace]   (replays one seed and prints its trace)
+// Usage: --seeds N [--start S] [--steps M] [--parallel P] [--max-minutes T] [--no-toxics] [--local-files] [--separate-wal]
+//        --seed S [--steps M] [--no-toxics] [--local-files] [--separate-wal] [--trace]   (replays one seed and prints its trace)
 var seeds = 1000;
 var start = 1;
 int? single = null;
@@ -24,9 +24,11 @@ for (var i = 0; i < args.Length; i++)
         case "--parallel": parallel = NextInt(); break;
         case "--max-minutes": maxMinutes = double.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--no-toxics": options = options with { Toxics = false }; break;
+        case "--local-files": options = options with { LocalFiles = true }; break;
+        case "--separate-wal": options = options with { SeparateWalStore = true }; break;
         case "--trace": printTrace = true; break;
         default:
-            Console.Error.WriteLine($"Unknown argument {args[i]}. Usage: --seeds N [--start S] [--steps M] [--parallel P] [--max-minutes T] [--no-toxics] | --seed S [--steps M] [--trace]");
+            Console.Error.WriteLine($"Unknown argument {args[i]}. Usage: --seeds N [--start S] [--steps M] [--parallel P] [--max-minutes T] [--no-toxics] [--local-files] [--separate-wal] | --seed S [--steps M] [--trace]");
             return 2;
     }
 }

@@ -8,12 +8,21 @@ namespace SlateDb.Simulation.Tests.Dst;
 /// <summary>
 /// The CI mode of the deterministic simulation (<see cref="DstRun"/>): a few hundred seeds, each a run of writers, a
 /// bank, readers, flushes, compaction, GC, checkpoints, clones, reopens, crashes and a fencer over a store with
-/// toxics, checked against the model after every step. The long mode is tests/SlateDb.Simulation.Runner.
+/// toxics, checked against the model after every step; most in memory, some on local files and some with a separate
+/// WAL store. The long mode is tests/SlateDb.Simulation.Runner.
 /// </summary>
 public sealed class DeterministicSimulationTests(ITestOutputHelper output)
 {
     private const int CiSeeds = 300;
     private const int CiSteps = 100;
+
+    // Seeds 1..240 in memory, the next 30 on local files, the last 30 with the WAL in a separate store.
+    private static DstOptions CiOptions(int seed) => new()
+    {
+        Steps = CiSteps,
+        LocalFiles = seed is > 240 and <= 270,
+        SeparateWalStore = seed > 270,
+    };
 
     [Fact]
     public async Task Every_seed_keeps_every_invariant()
@@ -30,7 +39,7 @@ public sealed class DeterministicSimulationTests(ITestOutputHelper output)
             {
                 try
                 {
-                    totals.Add(await new DstRun(seed, new DstOptions { Steps = CiSteps }).RunAsync());
+                    totals.Add(await new DstRun(seed, CiOptions(seed)).RunAsync());
                 }
                 catch (DstFailedException ex)
                 {

@@ -70,9 +70,11 @@ public sealed partial class DstRun
     {
         if (_reader is null)
         {
+            var session = NewSession();
             var reader = await Guard.Within(
-                DbReader.OpenAsync(DbPath, NewSession(), new DbReaderOptions
+                DbReader.OpenAsync(DbPath, session.Main, new DbReaderOptions
                 {
+                    WalObjectStore = session.Wal,
                     TimeProvider = _time,
                     Seed = NextSeed(),
                     Settings = _settings,
@@ -154,7 +156,7 @@ public sealed partial class DstRun
         {
             var oldest = _checkpoints[0];
             _checkpoints.RemoveAt(0);
-            var admin = new DbAdmin(DbPath, NewSession(), options: new DbAdminOptions { TimeProvider = _time, Seed = NextSeed() });
+            var admin = NewAdmin();
             if (!await Guard.Within(admin.DeleteCheckpointAsync(oldest.Id), "DeleteCheckpointAsync"))
             {
                 throw new ModelMismatchException($"Deleting checkpoint {oldest.Id} found no such checkpoint.");
@@ -181,8 +183,9 @@ public sealed partial class DstRun
     /// <summary>A checkpoint opened as a reader holds exactly the model of its time, and the bank adds up.</summary>
     private async Task AuditCheckpointAsync(SavedState saved)
     {
+        var session = NewSession();
         var reader = await Guard.Within(
-            DbReader.OpenAsync(saved.Path, NewSession(), new DbReaderOptions { TimeProvider = _time, Seed = NextSeed(), CheckpointId = saved.Id, Settings = _settings }),
+            DbReader.OpenAsync(saved.Path, session.Main, new DbReaderOptions { TimeProvider = _time, Seed = NextSeed(), CheckpointId = saved.Id, Settings = _settings, WalObjectStore = session.Wal }),
             $"opening checkpoint {saved.Id} as a reader");
         await using (reader)
         {
@@ -208,8 +211,9 @@ public sealed partial class DstRun
 
         var source = _checkpoints[_random.Next(_checkpoints.Count)];
         var path = $"dst-clone-{_clones.Count}";
+        var session = NewSession();
         await Guard.Within(
-            DbAdmin.CreateCloneAsync(path, DbPath, NewSession(), source.Id, null, null, new CloneOptions { TimeProvider = _time, Seed = NextSeed() }, default),
+            DbAdmin.CreateCloneAsync(path, DbPath, session.Main, source.Id, session.Wal, session.Wal, new CloneOptions { TimeProvider = _time, Seed = NextSeed() }, default),
             $"cloning checkpoint {source.Id}");
         var clone = new SavedState(source.Id, path, source.Contents);
         _clones.Add(clone);
@@ -221,7 +225,7 @@ public sealed partial class DstRun
     private async Task AuditCloneAsync(SavedState clone)
     {
         var db = await Guard.Within(
-            Db.Builder(clone.Path, NewSession()).WithSettings(_settings).WithTimeProvider(_time).WithSeed(NextSeed()).BuildAsync(),
+            NewSession().Builder(clone.Path).WithSettings(_settings).WithTimeProvider(_time).WithSeed(NextSeed()).BuildAsync(),
             $"opening clone {clone.Path}");
         try
         {

@@ -43,6 +43,7 @@ public sealed partial class DstRun
     private readonly Random _random;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly IObjectStore _inner;
+    private readonly TempDirectory? _directory;
     private readonly DstTrace _trace;
     private readonly Settings _settings;
     private readonly bool _standaloneCompactor;
@@ -72,7 +73,9 @@ public sealed partial class DstRun
         _options = options ?? new DstOptions();
         _random = new Random(seed);
         _trace = new DstTrace(_options.KeepTrace);
-        _inner = _options.WrapStore is { } wrap ? wrap(new InMemoryObjectStore()) : new InMemoryObjectStore();
+        _directory = _options.LocalFiles ? new TempDirectory("dst") : null;
+        IObjectStore store = _directory is null ? new InMemoryObjectStore() : new LocalFileSystemObjectStore(_directory.FullPath);
+        _inner = _options.WrapStore is { } wrap ? wrap(store) : store;
         _standaloneCompactor = _random.Next(2) == 0;
         var gcInWriter = _random.Next(2) == 0;
         _settings = new Settings
@@ -88,11 +91,23 @@ public sealed partial class DstRun
             Gc = gcInWriter ? new GcSettings { Interval = TimeSpan.FromSeconds(2), MinAge = TimeSpan.FromSeconds(1) } : null,
         };
         _trace.Add($"seed {seed}: {_options.Steps} steps, l0 {_settings.L0SstSizeBytes} B, block {_settings.BlockSize} B, {_settings.Compression}, " +
-                   $"compactor {(_standaloneCompactor ? "standalone" : "in writer")}, gc {(gcInWriter ? "in writer" : "admin only")}, toxics {(_options.Toxics ? "on" : "off")}");
+                   $"{(_options.LocalFiles ? "local files" : "in memory")}{(_options.SeparateWalStore ? ", separate WAL store" : "")}, compactor {(_standaloneCompactor ? "standalone" : "in writer")}, gc {(gcInWriter ? "in writer" : "admin only")}, toxics {(_options.Toxics ? "on" : "off")}");
     }
 
     /// <summary>Runs the seed; throws <see cref="DstFailedException"/> (naming the seed and how to replay it) on any broken invariant.</summary>
     public async Task<DstResult> RunAsync()
+    {
+        try
+        {
+            return await RunStepsAsync();
+        }
+        finally
+        {
+            _directory?.Dispose();
+        }
+    }
+
+    private async Task<DstResult> RunStepsAsync()
     {
         try
         {
@@ -122,7 +137,7 @@ public sealed partial class DstRun
                 lost,
                 $"Simulation seed {_seed} failed at step {_step} of {_options.Steps} ({_doing}): {ex.GetType().Name}: {ex.Message}\n" +
                 $"Replay: dotnet run -c Release --project tests/SlateDb.Simulation.Runner -- --seed {_seed} --steps {_options.Steps}" +
-                (_options.Toxics ? "" : " --no-toxics") + "\n" +
+                (_options.Toxics ? "" : " --no-toxics") + (_options.LocalFiles ? " --local-files" : "") + (_options.SeparateWalStore ? " --separate-wal" : "") + "\n" +
                 $"Trace (last lines):\n  {string.Join("\n  ", _trace.Recent)}",
                 ex);
         }
@@ -401,7 +416,7 @@ public sealed partial class DstRun
         {
             var settings = _settings.Clone();
             settings.Compactor = CompactorSettings();
-            _compactor = await Guard.Within(Compactor.OpenAsync(DbPath, NewSession(), settings, _time), "opening the standalone compactor");
+            _compactor = await Guard.Within(Compactor.OpenAsync(DbPath, NewSession().Main, settings, _time), "opening the standalone compactor");
         }
 
         await Guard.Within(_compactor.CompactAsync(), "Compactor.CompactAsync");
@@ -411,7 +426,7 @@ public sealed partial class DstRun
     private async Task<string> GcAsync()
     {
         _time.Advance(TimeSpan.FromSeconds(2));
-        var admin = new DbAdmin(DbPath, NewSession(), options: new DbAdminOptions { TimeProvider = _time, Seed = NextSeed() });
+        var admin = NewAdmin();
         await Guard.Within(admin.RunGarbageCollectionAsync(new GcOptions { MinAge = TimeSpan.FromSeconds(1) }), "RunGarbageCollectionAsync");
         return "ok";
     }
@@ -421,20 +436,33 @@ public sealed partial class DstRun
     private long NextSeed() => (_seed * 10_000L) + ++_seedCounter;
 
     /// <summary>
-    /// A store view for one in-memory object (a writer, reader, compactor, admin): its own fault wrapper (so a crash
-    /// can fail every later call of that object only) under real-time, sub-millisecond retries.
+    /// The stores of one in-memory object (a writer, reader, compactor, admin): its own fault wrapper (so a crash can
+    /// fail every later call of that object only) under real-time, sub-millisecond retries; with a separate WAL store,
+    /// the main and WAL stores are two prefixes of the same wrapper.
     /// </summary>
-    private RetryingObjectStore NewSession()
+    private sealed record Session(FaultInjectingObjectStore Faults, IObjectStore Main, IObjectStore? Wal)
+    {
+        public DbBuilder Builder(string path) => Wal is null ? Db.Builder(path, Main) : Db.Builder(path, Main).WithWalObjectStore(Wal);
+    }
+
+    private DbAdmin NewAdmin()
+    {
+        var session = NewSession();
+        return new DbAdmin(DbPath, session.Main, session.Wal, new DbAdminOptions { TimeProvider = _time, Seed = NextSeed() });
+    }
+
+    private Session NewSession()
     {
         var faults = new FaultInjectingObjectStore(_inner, unchecked((_seed * 31) + _sessions.Count), TimeProvider.System);
+        var root = _options.SeparateWalStore ? "main/" : "";
         if (_options.Toxics)
         {
             faults.AddToxic(new ObjectStoreToxic(ToxicKind.Latency, 0.05) { MaxLatency = TimeSpan.FromMilliseconds(1) })
                 .AddToxic(new ObjectStoreToxic(ToxicKind.FailBefore, 0.04))
                 .AddToxic(new ObjectStoreToxic(ToxicKind.FailAfter, 0.03) { Operations = [ObjectStoreOperation.Put, ObjectStoreOperation.Delete, ObjectStoreOperation.Copy] })
                 .AddToxic(new ObjectStoreToxic(ToxicKind.FailAfter, 0.02) { Operations = [ObjectStoreOperation.Get, ObjectStoreOperation.Head] })
-                .AddToxic(new ObjectStoreToxic(ToxicKind.FailAfter, 0.15) { Operations = [ObjectStoreOperation.Put], PathPrefix = DbPath + "/manifest/" })
-                .AddToxic(new ObjectStoreToxic(ToxicKind.FailAfter, 0.10) { Operations = [ObjectStoreOperation.Put], PathPrefix = DbPath + "/wal/" })
+                .AddToxic(new ObjectStoreToxic(ToxicKind.FailAfter, 0.15) { Operations = [ObjectStoreOperation.Put], PathPrefix = root + DbPath + "/manifest/" })
+                .AddToxic(new ObjectStoreToxic(ToxicKind.FailAfter, 0.10) { Operations = [ObjectStoreOperation.Put], PathPrefix = (_options.SeparateWalStore ? "wal/" : "") + DbPath + "/wal/" })
                 .AddToxic(new ObjectStoreToxic(ToxicKind.TornListing, 0.15));
         }
 
@@ -444,17 +472,24 @@ public sealed partial class DstRun
         }
 
         _sessions.Add(faults);
-        return new RetryingObjectStore(faults, FastRetries, TimeProvider.System, (int)(NextSeed() & int.MaxValue));
-    }
+        var retrySeed = (int)(NextSeed() & int.MaxValue);
+        if (!_options.SeparateWalStore)
+        {
+            return new Session(faults, new RetryingObjectStore(faults, FastRetries, TimeProvider.System, retrySeed), null);
+        }
 
-    private static FaultInjectingObjectStore FaultsOf(RetryingObjectStore store) => (FaultInjectingObjectStore)store.Inner;
+        return new Session(
+            faults,
+            new RetryingObjectStore(new PrefixedObjectStore(faults, "main"), FastRetries, TimeProvider.System, retrySeed),
+            new RetryingObjectStore(new PrefixedObjectStore(faults, "wal"), FastRetries, TimeProvider.System, retrySeed + 1));
+    }
 
     private async Task OpenWriterAsync()
     {
-        var store = NewSession();
-        _session = FaultsOf(store);
+        var session = NewSession();
+        _session = session.Faults;
         _db = await Guard.Within(
-            Db.Builder(DbPath, store).WithSettings(_settings).WithTimeProvider(_time).WithSeed(NextSeed()).BuildAsync(),
+            session.Builder(DbPath).WithSettings(_settings).WithTimeProvider(_time).WithSeed(NextSeed()).BuildAsync(),
             "opening the writer");
     }
 
