@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace SlateDb.Infrastructure;
 
@@ -10,6 +10,8 @@ namespace SlateDb.Infrastructure;
 /// <remarks>
 /// The observable gauges report every open database: a database registers its readings with <see cref="Observe"/> once
 /// it writes and removes them with <see cref="StopObserving"/> when it closes, so a closed database reports nothing.
+/// The registry holds its databases weakly: one dropped without closing (a lost reference, a crashed test process)
+/// stops reporting once collected instead of being kept alive, with everything it holds, by the static registry.
 /// </remarks>
 internal sealed class DbMetrics
 {
@@ -17,7 +19,7 @@ internal sealed class DbMetrics
     public const string MeterName = SlateDbTelemetry.MeterName;
 
     private static readonly Meter SharedMeter = new(MeterName, typeof(DbMetrics).Assembly.GetName().Version?.ToString());
-    private static readonly ConcurrentDictionary<DbMetrics, Readings> Open = new();
+    private static readonly ConditionalWeakTable<DbMetrics, Readings> Open = new();
     private static readonly Counter<long> WritesCounter = SharedMeter.CreateCounter<long>("slatedb.writes", "{batch}", "Write batches applied.");
     private static readonly Counter<long> RowsCounter = SharedMeter.CreateCounter<long>("slatedb.write.rows", "{row}", "Rows (puts and deletes) applied.");
     private static readonly Counter<long> BytesCounter = SharedMeter.CreateCounter<long>("slatedb.write.bytes", "By", "Key and value bytes applied.");
@@ -116,10 +118,10 @@ internal sealed class DbMetrics
 
     /// <summary>Reports this database's gauges from now on (an open database that writes).</summary>
     public void Observe(Func<long> unflushedBytes, Func<int> l0Ssts, Func<int> sortedRuns, Func<DateTimeOffset> lastWalStored, TimeProvider time)
-        => Open[this] = new Readings(unflushedBytes, l0Ssts, sortedRuns, lastWalStored, time);
+        => Open.AddOrUpdate(this, new Readings(unflushedBytes, l0Ssts, sortedRuns, lastWalStored, time));
 
     /// <summary>Stops reporting this database's gauges (closed).</summary>
-    public void StopObserving() => Open.TryRemove(this, out _);
+    public void StopObserving() => Open.Remove(this);
 
     private static IEnumerable<Measurement<long>> ObserveAll(Func<Readings, long> read)
     {

@@ -15,6 +15,12 @@ namespace SlateDb.ObjectStore;
 /// constructor, so the same sequence of calls gets the same faults.
 /// </para>
 /// <para>A listing counts as one call when its enumeration starts; an "after" failure ends it after the last item.</para>
+/// <para>
+/// <see cref="AddToxic"/> adds faults chosen per path rather than per call number: a toxic's decision for a call
+/// derives from the seed, the toxic, the operation, the path and that path's call count, so calls on other paths
+/// (for example a background task's) do not change it. Toxics apply after the crash and the rules above, and
+/// their latencies add up.
+/// </para>
 /// </remarks>
 public sealed class FaultInjectingObjectStore : IObjectStore
 {
@@ -23,6 +29,10 @@ public sealed class FaultInjectingObjectStore : IObjectStore
     private readonly Lock _lock = new();
     private readonly Random _random;
     private readonly List<Rule> _rules = [];
+    private readonly List<ObjectStoreToxic> _toxics = [];
+    private readonly Dictionary<(ObjectStoreOperation Operation, string Path), long> _pathCalls = [];
+    private readonly Dictionary<(int Toxic, string Path), int> _strikes = [];
+    private readonly ulong _seed;
     private TimeSpan _minLatency;
     private TimeSpan _maxLatency;
     private long _calls;
@@ -39,6 +49,7 @@ public sealed class FaultInjectingObjectStore : IObjectStore
         ArgumentNullException.ThrowIfNull(inner);
         _inner = inner;
         _random = new Random(seed);
+        _seed = (ulong)(uint)seed;
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -103,6 +114,22 @@ public sealed class FaultInjectingObjectStore : IObjectStore
         return this;
     }
 
+    /// <summary>Adds <paramref name="toxic"/>; it applies to every later call it selects (see the class remarks).</summary>
+    public FaultInjectingObjectStore AddToxic(ObjectStoreToxic toxic)
+    {
+        ArgumentNullException.ThrowIfNull(toxic);
+        toxic.Validate();
+        lock (_lock)
+        {
+            _toxics.Add(toxic);
+        }
+
+        return this;
+    }
+
+    /// <summary>How many times the toxics struck (a latency counts too).</summary>
+    public long ToxicStrikes { get; private set; }
+
     /// <summary>Simulates a crash at call <paramref name="callNumber"/>: that call and every later one throw <see cref="SimulatedCrashException"/>.</summary>
     /// <param name="callNumber">The first call to fail.</param>
     /// <param name="afterApplying">Let that call take effect first (the process dies before seeing the reply).</param>
@@ -131,12 +158,13 @@ public sealed class FaultInjectingObjectStore : IObjectStore
         return this;
     }
 
-    /// <summary>Removes every failure rule and the added latency (a crash stays).</summary>
+    /// <summary>Removes every failure rule, toxic and the added latency (a crash stays).</summary>
     public FaultInjectingObjectStore ClearFaults()
     {
         lock (_lock)
         {
             _rules.Clear();
+            _toxics.Clear();
             _minLatency = _maxLatency = TimeSpan.Zero;
         }
 
@@ -163,9 +191,21 @@ public sealed class FaultInjectingObjectStore : IObjectStore
     public async IAsyncEnumerable<ObjectMeta> ListAsync(string prefix, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var decision = await BeginAsync(ObjectStoreOperation.List, prefix, null, cancellationToken).ConfigureAwait(false);
+        var yielded = 0;
         await foreach (var meta in _inner.ListAsync(prefix, startAfter, cancellationToken).ConfigureAwait(false))
         {
+            if (yielded == decision.TornAfter)
+            {
+                break;
+            }
+
+            yielded++;
             yield return meta;
+        }
+
+        if (decision.TornAfter >= 0)
+        {
+            throw new ObjectStoreException(prefix, Uri, $"Injected torn listing at store call {decision.CallNumber}, after {yielded} items", isTransient: true);
         }
 
         End(decision, prefix);
@@ -265,9 +305,84 @@ public sealed class FaultInjectingObjectStore : IObjectStore
                 }
             }
 
-            return new Decision(callNumber, latency, Crash: false, Fail: false, AfterApplying: false, Transient: false);
+            return _toxics.Count == 0
+                ? new Decision(callNumber, latency, Crash: false, Fail: false, AfterApplying: false, Transient: false)
+                : DecideToxics(callNumber, latency, operation, path);
         }
     }
+
+    // Called under the lock: the toxics' verdict for this call, from (seed, toxic, operation, path, path call count).
+    private Decision DecideToxics(long callNumber, TimeSpan latency, ObjectStoreOperation operation, string path)
+    {
+        var count = _pathCalls.GetValueOrDefault((operation, path)) + 1;
+        _pathCalls[(operation, path)] = count;
+        var fail = false;
+        var afterApplying = false;
+        var tornAfter = -1;
+        for (var i = 0; i < _toxics.Count; i++)
+        {
+            var toxic = _toxics[i];
+            if (!toxic.Selects(operation, path))
+            {
+                continue;
+            }
+
+            var draw = Mix(Mix(Mix(_seed ^ ((ulong)i << 48) ^ ((ulong)operation << 40)) ^ Fnv(path)) ^ (ulong)count);
+            if (ToUnit(draw) >= toxic.Probability)
+            {
+                continue;
+            }
+
+            if (toxic.Kind == ToxicKind.Latency)
+            {
+                latency += TimeSpan.FromTicks((long)(ToUnit(Mix(draw)) * toxic.MaxLatency.Ticks));
+                ToxicStrikes++;
+                continue;
+            }
+
+            var strikes = _strikes.GetValueOrDefault((i, path));
+            if (fail || tornAfter >= 0 || strikes >= toxic.MaxPerPath)
+            {
+                continue;
+            }
+
+            _strikes[(i, path)] = strikes + 1;
+            ToxicStrikes++;
+            if (toxic.Kind == ToxicKind.TornListing)
+            {
+                tornAfter = (int)(Mix(draw) % 4);
+            }
+            else
+            {
+                fail = true;
+                afterApplying = toxic.Kind == ToxicKind.FailAfter;
+            }
+        }
+
+        return new Decision(callNumber, latency, Crash: false, fail, afterApplying, Transient: true, tornAfter);
+    }
+
+    private static ulong Fnv(string text)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in text)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        return hash;
+    }
+
+    // SplitMix64's finalizer: a well-mixed 64-bit value from any input.
+    private static ulong Mix(ulong x)
+    {
+        x += 0x9E3779B97F4A7C15UL;
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+        return x ^ (x >> 31);
+    }
+
+    private static double ToUnit(ulong x) => (x >> 11) * (1.0 / (1UL << 53));
 
     private ObjectStoreException Injected(Decision decision, string path)
     {
@@ -276,7 +391,7 @@ public sealed class FaultInjectingObjectStore : IObjectStore
         return new ObjectStoreException(path, Uri, $"Injected {kind} fault at store call {decision.CallNumber}, {when}", decision.Transient);
     }
 
-    private readonly record struct Decision(long CallNumber, TimeSpan Latency, bool Crash, bool Fail, bool AfterApplying, bool Transient);
+    private readonly record struct Decision(long CallNumber, TimeSpan Latency, bool Crash, bool Fail, bool AfterApplying, bool Transient, int TornAfter = -1);
 
     private sealed class Rule(Func<FaultContext, bool> predicate, double probability, bool afterApplying, bool transient, int times)
     {
