@@ -79,14 +79,13 @@ public sealed record ChildOp(bool IsBatch, IReadOnlyList<(string Key, string? Va
         return new ChildOp(true, mutations);
     }
 
-    /// <summary>Applies the op to <paramref name="db"/>, awaiting durability (the default write options).</summary>
-    public async Task ApplyAsync(Db db)
+    /// <summary>Applies the op to <paramref name="db"/>, awaiting durability (the default write options); returns its seq.</summary>
+    public async Task<ulong> ApplyAsync(Db db)
     {
         if (!IsBatch)
         {
             var (key, value) = Mutations[0];
-            await (value is null ? db.DeleteAsync(key) : db.PutAsync(key, value)).ConfigureAwait(false);
-            return;
+            return (await (value is null ? db.DeleteAsync(key) : db.PutAsync(key, value)).ConfigureAwait(false)).Seq;
         }
 
         using var batch = new WriteBatch();
@@ -95,7 +94,7 @@ public sealed record ChildOp(bool IsBatch, IReadOnlyList<(string Key, string? Va
             _ = value is null ? batch.Delete(key) : batch.Put(key, value);
         }
 
-        await db.WriteAsync(batch).ConfigureAwait(false);
+        return (await db.WriteAsync(batch).ConfigureAwait(false)).Seq;
     }
 
     /// <summary>Applies the op to a model of the contents (a later mutation of a key in a batch wins).</summary>

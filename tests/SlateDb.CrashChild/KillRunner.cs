@@ -8,13 +8,13 @@ namespace SlateDb.CrashChild;
 /// <param name="WritesVerified">Acknowledged writes whose effect was checked after a kill.</param>
 /// <param name="Lost">Acknowledged writes missing (or overwritten by an older value) after a kill.</param>
 /// <param name="KilledBeforeOpen">Kills that landed before the child had opened the database (during startup or WAL replay).</param>
-/// <param name="InDoubtApplied">Writes in flight at a kill that turned out to be applied.</param>
+/// <param name="InDoubtApplied">Kills after which some write in flight turned out to be applied.</param>
 public sealed record KillSummary(int Kills, long WritesVerified, long Lost, int KilledBeforeOpen, int InDoubtApplied)
 {
     /// <summary>The one-line summary: <c>kills N, writes verified N, lost N</c>.</summary>
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"kills {Kills}, writes verified {WritesVerified}, lost {Lost} ({KilledBeforeOpen} kills before the open finished, {InDoubtApplied} in-flight writes applied)");
+        $"kills {Kills}, writes verified {WritesVerified}, lost {Lost} ({KilledBeforeOpen} kills before the open finished, {InDoubtApplied} with writes in flight applied)");
 }
 
 /// <summary>
@@ -22,7 +22,8 @@ public sealed record KillSummary(int Kills, long WritesVerified, long Lost, int 
 /// databases of local files (one with its WAL in the main store, one with a separate WAL store), kills it with
 /// SIGKILL at a seeded moment (sometimes before it has opened the database, so during startup or WAL replay;
 /// usually while it writes), reopens the database in this process and checks that the contents are exactly every
-/// acknowledged write applied in order, plus possibly the one write in flight at the kill. The next round's child
+/// acknowledged write applied in seq order, plus possibly writes in flight at the kill (one writer, or four
+/// concurrent ones whose durable writes share WAL objects). The next round's child
 /// continues on the same data; its open fences the killed writer.
 /// </summary>
 public sealed class KillRunner
@@ -59,11 +60,12 @@ public sealed class KillRunner
         {
             var database = databases[random.Next(databases.Length)];
             var childSeed = random.Next();
+            var writers = random.Next(2) == 0 ? 1 : 4;
             var killEarly = random.Next(5) == 0;
             var delay = TimeSpan.FromMilliseconds(killEarly ? random.Next(0, 1000) : random.Next(0, 600));
-            var context = $"seed {_seed}, round {round} ({(database.SeparateWalStore ? "separate WAL store" : "WAL in the main store")}, child seed {childSeed}, kill {(killEarly ? "after" : "after the open +")} {delay.TotalMilliseconds} ms)";
+            var context = $"seed {_seed}, round {round} ({(database.SeparateWalStore ? "separate WAL store" : "WAL in the main store")}, {writers} writers, child seed {childSeed}, kill {(killEarly ? "after" : "after the open +")} {delay.TotalMilliseconds} ms)";
 
-            var output = await RunChildAsync(database, childSeed, round, killEarly, delay, context, cancellationToken).ConfigureAwait(false);
+            var output = await RunChildAsync(database, childSeed, round, writers, killEarly, delay, context, cancellationToken).ConfigureAwait(false);
             if (!output.Opened)
             {
                 beforeOpen++;
@@ -78,17 +80,21 @@ public sealed class KillRunner
             var recovered = await ReadAllAsync(database, round, context, cancellationToken).ConfigureAwait(false);
             if (!SameContents(recovered, database.Model))
             {
-                var withInDoubt = new SortedDictionary<string, string>(database.Model, StringComparer.Ordinal);
-                inDoubt?.ApplyTo(withInDoubt);
-                if (inDoubt is null || !SameContents(recovered, withInDoubt))
+                var lost = writers == 1 ? ExactCheck(database.Model, recovered, inDoubt) : PerKeyCheck(database.Model, recovered, inDoubt);
+                if (lost.Count > 0)
                 {
-                    var lost = Differences(database.Model, recovered);
                     throw new InvalidOperationException(
                         $"{context}: {lost.Count} acknowledged writes lost or undone after the kill:\n  {string.Join("\n  ", lost.Take(20))}" +
-                        (inDoubt is null ? "" : $"\n(the write in flight was: {inDoubt.Encode()})"));
+                        $"\n(writes in flight: {(inDoubt.Count == 0 ? "none" : string.Join("; ", inDoubt.Select(o => o.Encode())))})");
                 }
 
-                inDoubt!.ApplyTo(database.Model);
+                // What the in-flight writes left is now the database's state, for the next round.
+                database.Model.Clear();
+                foreach (var (key, value) in recovered)
+                {
+                    database.Model[key] = value;
+                }
+
                 inDoubtApplied++;
             }
 
@@ -103,7 +109,7 @@ public sealed class KillRunner
     }
 
     private static async Task<ChildOutput> RunChildAsync(
-        CrashDatabase database, int childSeed, int round, bool killEarly, TimeSpan delay, string context, CancellationToken cancellationToken)
+        CrashDatabase database, int childSeed, int round, int writers, bool killEarly, TimeSpan delay, string context, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -112,7 +118,7 @@ public sealed class KillRunner
             UseShellExecute = false,
         };
         start.ArgumentList.Add(typeof(KillRunner).Assembly.Location);
-        foreach (var argument in Program.ChildArguments(database, childSeed, round))
+        foreach (var argument in Program.ChildArguments(database, childSeed, round, writers))
         {
             start.ArgumentList.Add(argument);
         }
@@ -167,11 +173,14 @@ public sealed class KillRunner
         return new ChildOutput(lines, opened.Task.IsCompletedSuccessfully && lines.Contains("open ."));
     }
 
-    /// <summary>The writes the child acknowledged (in order) and the one it had begun but not acknowledged, if any.</summary>
-    private static (List<ChildOp> Acked, ChildOp? InDoubt) Parse(List<string> lines, string context)
+    /// <summary>
+    /// The writes the child acknowledged, in seq order (the order they take effect in), and the ones it had begun but
+    /// not acknowledged when it was killed.
+    /// </summary>
+    private static (List<ChildOp> Acked, List<ChildOp> InDoubt) Parse(List<string> lines, string context)
     {
-        var acked = new List<ChildOp>();
-        (long N, ChildOp Op)? pending = null;
+        var begun = new Dictionary<long, ChildOp>();
+        var acked = new List<(ulong Seq, ChildOp Op)>();
         foreach (var line in lines)
         {
             if (!line.EndsWith(" .", StringComparison.Ordinal))
@@ -182,27 +191,63 @@ public sealed class KillRunner
             var parts = line[..^2].Split(' ', 3);
             if (parts[0] == "begin" && parts.Length == 3)
             {
-                if (pending is not null)
-                {
-                    throw new InvalidOperationException($"{context}: the child began write {parts[1]} before write {pending.Value.N} was acknowledged.");
-                }
-
-                pending = (long.Parse(parts[1], CultureInfo.InvariantCulture), ChildOp.Decode(parts[2]));
+                begun.Add(long.Parse(parts[1], CultureInfo.InvariantCulture), ChildOp.Decode(parts[2]));
             }
-            else if (parts[0] == "ack" && parts.Length == 2)
+            else if (parts[0] == "ack" && parts.Length == 3)
             {
                 var n = long.Parse(parts[1], CultureInfo.InvariantCulture);
-                if (pending is not { } p || p.N != n)
+                if (!begun.Remove(n, out var op))
                 {
                     throw new InvalidOperationException($"{context}: the child acknowledged write {n}, which it had not begun.");
                 }
 
-                acked.Add(p.Op);
-                pending = null;
+                acked.Add((ulong.Parse(parts[2], CultureInfo.InvariantCulture), op));
             }
         }
 
-        return (acked, pending?.Op);
+        return ([.. acked.OrderBy(a => a.Seq).Select(a => a.Op)], [.. begun.OrderBy(b => b.Key).Select(b => b.Value)]);
+    }
+
+    // One writer: at most one write in flight, ordered after every acknowledged one; the contents must be exactly the
+    // acknowledged writes, with or without it (whole).
+    private static List<string> ExactCheck(SortedDictionary<string, string> model, SortedDictionary<string, string> recovered, List<ChildOp> inDoubt)
+    {
+        if (inDoubt.Count == 1)
+        {
+            var withInDoubt = new SortedDictionary<string, string>(model, StringComparer.Ordinal);
+            inDoubt[0].ApplyTo(withInDoubt);
+            if (SameContents(recovered, withInDoubt))
+            {
+                return [];
+            }
+        }
+
+        return [.. Differences(model, recovered).Select(d => d.Text)];
+    }
+
+    // Several writers: writes in flight may fall anywhere among the acknowledged ones in seq order. Each key must hold
+    // its last acknowledged value or a value some write in flight gave it.
+    private static List<string> PerKeyCheck(SortedDictionary<string, string> model, SortedDictionary<string, string> recovered, List<ChildOp> inDoubt)
+    {
+        var possible = new Dictionary<string, List<string?>>(StringComparer.Ordinal);
+        foreach (var op in inDoubt)
+        {
+            var net = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var (key, value) in op.Mutations)
+            {
+                net[key] = value;
+            }
+
+            foreach (var (key, value) in net)
+            {
+                (possible.TryGetValue(key, out var list) ? list : possible[key] = []).Add(value);
+            }
+        }
+
+        return Differences(model, recovered)
+            .Where(d => !(possible.TryGetValue(d.Key, out var values) && values.Contains(recovered.GetValueOrDefault(d.Key))))
+            .Select(d => d.Text)
+            .ToList();
     }
 
     /// <summary>Reopens the database in this process (replaying its WAL) and reads every key, by scan and by point lookup.</summary>
@@ -247,13 +292,13 @@ public sealed class KillRunner
     private static bool SameContents(SortedDictionary<string, string> a, SortedDictionary<string, string> b)
         => a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
 
-    private static List<string> Differences(SortedDictionary<string, string> expected, SortedDictionary<string, string> recovered)
+    private static List<(string Key, string Text)> Differences(SortedDictionary<string, string> expected, SortedDictionary<string, string> recovered)
     {
         var keys = new SortedSet<string>(expected.Keys, StringComparer.Ordinal);
         keys.UnionWith(recovered.Keys);
         return keys
             .Where(k => expected.GetValueOrDefault(k) != recovered.GetValueOrDefault(k))
-            .Select(k => $"{k}: expected {Show(expected.GetValueOrDefault(k))}, found {Show(recovered.GetValueOrDefault(k))}")
+            .Select(k => (k, $"{k}: expected {Show(expected.GetValueOrDefault(k))}, found {Show(recovered.GetValueOrDefault(k))}"))
             .ToList();
     }
 

@@ -5,7 +5,7 @@ namespace SlateDb.CrashChild;
 /// <summary>
 /// Two modes:
 /// <list type="bullet">
-/// <item><c>child --dir D --seed S --round R [--separate-wal]</c>: the process the kill test kills (<see cref="ChildWriter"/>).</item>
+/// <item><c>child --dir D --seed S --round R --writers W [--separate-wal]</c>: the process the kill test kills (<see cref="ChildWriter"/>).</item>
 /// <item><c>run [--kills N] [--seed S] [--dir D]</c>: the long kill test (<see cref="KillRunner"/>), 300 kills by
 /// default, in a fresh temp folder unless <c>--dir</c> is given; it ends with the line
 /// <c>kills N, writes verified N, lost 0</c> and exits non-zero if a write was lost.</item>
@@ -14,9 +14,11 @@ namespace SlateDb.CrashChild;
 public static class Program
 {
     /// <summary>The command line of a child writing to <paramref name="database"/>.</summary>
-    public static IEnumerable<string> ChildArguments(CrashDatabase database, int seed, int round)
+    public static IEnumerable<string> ChildArguments(CrashDatabase database, int seed, int round, int writers)
     {
         yield return "child";
+        yield return "--writers";
+        yield return writers.ToString(CultureInfo.InvariantCulture);
         yield return "--dir";
         yield return database.Directory;
         yield return "--seed";
@@ -44,7 +46,8 @@ public static class Program
                 await ChildWriter.RunAsync(
                     database,
                     long.Parse(Option("--seed", "1"), CultureInfo.InvariantCulture),
-                    int.Parse(Option("--round", "0"), CultureInfo.InvariantCulture)).ConfigureAwait(false);
+                    int.Parse(Option("--round", "0"), CultureInfo.InvariantCulture),
+                    int.Parse(Option("--writers", "1"), CultureInfo.InvariantCulture)).ConfigureAwait(false);
                 return 0;
             case "run":
                 var kills = int.Parse(Option("--kills", "300"), CultureInfo.InvariantCulture);
@@ -73,7 +76,7 @@ public static class Program
                 }
 
             default:
-                Console.Error.WriteLine("usage: SlateDb.CrashChild child --dir D --seed S --round R [--separate-wal]");
+                Console.Error.WriteLine("usage: SlateDb.CrashChild child --dir D --seed S --round R --writers W [--separate-wal]");
                 Console.Error.WriteLine("       SlateDb.CrashChild run [--kills N] [--seed S] [--dir D]");
                 return 2;
         }
