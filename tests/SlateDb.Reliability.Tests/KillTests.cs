@@ -19,7 +19,7 @@ public sealed class KillTests(ITestOutputHelper output)
     {
         Skip.If(OperatingSystem.IsWindows(), "the test is about POSIX SIGKILL and fsync");
 
-        var kills = int.TryParse(Environment.GetEnvironmentVariable("SLATEDB_KILLS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 30;
+        var kills = int.TryParse(Environment.GetEnvironmentVariable("SLATEDB_KILLS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 24;
         using var directory = new TempDirectory("kill");
         var summary = await new KillRunner(directory.FullPath, seed: 13, output.WriteLine).RunAsync(kills);
         output.WriteLine(summary.ToString());
