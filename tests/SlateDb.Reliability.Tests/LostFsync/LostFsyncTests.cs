@@ -90,6 +90,67 @@ public sealed class LostFsyncTests(ITestOutputHelper output)
         await RunAsync(separateWalStore: true);
     }
 
+    [SkippableFact]
+    public async Task A_database_survives_a_second_loss_of_unsynced_data_while_recovering_from_the_first()
+    {
+        Skip.If(!PosixSync.IsLinux, "hard links and extended attributes are used on Linux only");
+        var recoveries = 0;
+        for (var k = 6; k <= 64; k += 28)
+        {
+            for (var j = 1; ; j++)
+            {
+                using var temp = new TempDirectory("lost-fsync");
+                var recorder = new DurableTreeRecorder(temp.Combine("tree"), temp.Combine("vault"));
+                var workload = new SyncPathsWorkload();
+                var oracle = new DurabilityOracle();
+                await RunWorkloadAsync(workload, new FaultInjectingObjectStore(recorder.OpenStore("store"), Seed).CrashAtCall(k), separateWalStore: false, oracle);
+                recorder.Crash();
+                recorder.Restart();
+
+                // Recover, write and flush, on a store that crashes at call j; then lose what that left unsynced.
+                var faults = new FaultInjectingObjectStore(recorder.OpenStore("store"), Seed).CrashAtCall(j);
+                Db? db = null;
+                try
+                {
+                    db = await Guard.Within(workload.OpenAsync(faults, null), "recovery open");
+                    var op = WriteOp.Put(Bytes.Utf8("recovered"), Bytes.Utf8($"after-{k}-{j}"));
+                    try
+                    {
+                        oracle.Acknowledged(op, await Guard.Within(op.ApplyAsync(db, new WriteOptions { AwaitDurable = false }), "write"));
+                    }
+                    catch (Exception) when (faults.IsCrashed)
+                    {
+                        oracle.Unknown(op);
+                        throw;
+                    }
+
+                    await Guard.Within(db.FlushAsync(), "flush");
+                    oracle.AllDurable();
+                }
+                catch (Exception) when (faults.IsCrashed)
+                {
+                }
+                finally
+                {
+                    await ModelRunner.DisposeQuietlyAsync(db);
+                }
+
+                var crashed = faults.IsCrashed;
+                recorder.Crash();
+                await AssertRecoveredAsync(workload, temp.Combine("tree", "store"), separateWalStore: false, oracle, $"crash at call {k}, then at call {j} of the recovery");
+                if (!crashed)
+                {
+                    output.WriteLine($"crash at call {k}: the recovery makes {j - 1} store calls");
+                    break;
+                }
+
+                recoveries++;
+            }
+        }
+
+        Assert.True(recoveries > 10, "Too few recoveries were crashed to mean anything.");
+    }
+
     private async Task RunAsync(bool separateWalStore)
     {
         var workload = new SyncPathsWorkload();
