@@ -84,6 +84,36 @@ public sealed class LocalFileSystemObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Syncing_above_the_root_stops_at_a_folder_that_cannot_be_opened_but_the_roots_parent_must_sync()
+    {
+        var root = _folder.Combine("root");
+        Directory.CreateDirectory(root);
+        var above = Path.GetDirectoryName(_folder.FullPath)!;
+        var synced = new List<string>();
+        var store = new LocalFileSystemObjectStore(root, useExtendedAttributes: true, folder =>
+        {
+            if (folder == above)
+            {
+                throw new IOException($"Cannot open the folder '{folder}' to sync it (errno 13).");
+            }
+
+            Record(synced)(folder);
+        });
+        await store.PutAsync("x", "a"u8.ToArray(), PutMode.Create);
+        Assert.Equal([_folder.FullPath, root], Snapshot(synced));
+
+        var failing = new LocalFileSystemObjectStore(root, useExtendedAttributes: true, folder =>
+        {
+            if (folder == _folder.FullPath)
+            {
+                throw new IOException($"Cannot sync the folder '{folder}' (errno 5).");
+            }
+        });
+        var ex = await Assert.ThrowsAsync<ObjectStoreException>(() => failing.PutAsync("y", "b"u8.ToArray(), PutMode.Create));
+        Assert.Contains("errno 5", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_root_created_by_the_store_is_synced_level_by_level_and_not_again_on_the_first_put()
     {
         var root = _folder.Combine("new", "root");
