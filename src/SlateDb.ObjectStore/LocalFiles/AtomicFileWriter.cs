@@ -8,8 +8,8 @@ namespace SlateDb.ObjectStore;
 //
 // Protocol (one put)
 //   1. Make the object's folder durable: the first time this writer puts into a folder, walk from the root down to
-//      it, creating missing folders and fsyncing the parent of each folder on the way (the root's parent included),
-//      whether this writer created the folder or found it. A folder found existing may have been created by a
+//      it, creating missing folders and fsyncing the parent of each folder on the way (the first time, also every
+//      folder above the root, up to the file system root), whether this writer created the folder or found it. A folder found existing may have been created by a
 //      process that crashed before syncing its parent, so its existence alone proves nothing. Folders done once
 //      are remembered (per writer), so later puts pay nothing.
 //   2. Write every byte to a new temp file <dir>/.slatedb-tmp-<random> (a name listings skip), stamp its metadata
@@ -46,6 +46,7 @@ internal sealed class AtomicFileWriter
     private readonly string _storeUri;
     private readonly LocalObjectMetadata _metadata;
     private readonly Action<string> _syncDirectory;
+    private readonly Action<SafeFileHandle, string> _syncFile;
 
     /// <summary>The folders (the root included) whose entry in their parent this writer has made durable.</summary>
     private readonly ConcurrentDictionary<string, bool> _durableFolders = new(StringComparer.Ordinal);
@@ -54,18 +55,23 @@ internal sealed class AtomicFileWriter
     /// <param name="storeUri">The store's URI, for errors.</param>
     /// <param name="metadata">Reads and stamps etags and put ids.</param>
     /// <param name="syncDirectory">Makes a folder's entries durable (fsync of the folder).</param>
+    /// <param name="syncFile">Makes an open file (at the given path) durable, data and attributes (<see cref="FsyncFile"/>).</param>
     /// <param name="rootSynced">Whether the root's entry in its parent is known durable (the caller just created and synced it).</param>
-    public AtomicFileWriter(string root, string storeUri, LocalObjectMetadata metadata, Action<string> syncDirectory, bool rootSynced)
+    public AtomicFileWriter(string root, string storeUri, LocalObjectMetadata metadata, Action<string> syncDirectory, Action<SafeFileHandle, string> syncFile, bool rootSynced)
     {
         _root = root;
         _storeUri = storeUri;
         _metadata = metadata;
         _syncDirectory = syncDirectory;
+        _syncFile = syncFile;
         if (rootSynced)
         {
             _durableFolders[root] = true;
         }
     }
+
+    /// <summary>fsync of an open file: its data and attributes (the path is not needed).</summary>
+    public static void FsyncFile(SafeFileHandle file, string path) => RandomAccess.FlushToDisk(file);
 
     /// <summary>Writes <paramref name="data"/> as the object <paramref name="objectPath"/> stored at <paramref name="fullPath"/>.</summary>
     public async Task<ObjectMeta> WriteAsync(string objectPath, string fullPath, ReadOnlyMemory<byte> data, PutMode mode, string? putId, CancellationToken cancellationToken)
@@ -119,7 +125,7 @@ internal sealed class AtomicFileWriter
             ? WriteDirect(direct, tempPath, data)
             : WriteBuffered(tempPath, data);
         var meta = _metadata.Stamp(file, objectPath, data.Length, putId);
-        RandomAccess.FlushToDisk(file);
+        _syncFile(file, tempPath);
         return meta;
     }
 
@@ -226,11 +232,7 @@ internal sealed class AtomicFileWriter
 
         if (!_durableFolders.ContainsKey(_root))
         {
-            if (Path.GetDirectoryName(_root) is { } rootParent)
-            {
-                _syncDirectory(rootParent);
-            }
-
+            SyncAncestors(_root, _syncDirectory);
             _durableFolders[_root] = true;
         }
 
@@ -260,6 +262,28 @@ internal sealed class AtomicFileWriter
 
             _durableFolders[next] = true;
             current = next;
+        }
+    }
+
+    /// <summary>
+    /// Makes the chain of names leading to <paramref name="folder"/> durable: syncs its parent, the parent's parent
+    /// and so on up to the file system root. Any of them may have been created by a process that crashed before
+    /// syncing the folder above it, so a folder's existence proves nothing about its durability. A failure to sync
+    /// the parent propagates; above that, syncing stops at the first folder that cannot be opened (one this user
+    /// cannot read, which a crashed writer of this store did not create either).
+    /// </summary>
+    public static void SyncAncestors(string folder, Action<string> syncDirectory)
+    {
+        for (var child = folder; Path.GetDirectoryName(child) is { } parent; child = parent)
+        {
+            try
+            {
+                syncDirectory(parent);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && child != folder)
+            {
+                return;
+            }
         }
     }
 

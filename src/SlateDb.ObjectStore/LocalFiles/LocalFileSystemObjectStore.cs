@@ -44,7 +44,8 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
     /// <param name="root">The folder.</param>
     /// <param name="useExtendedAttributes">Whether to keep etags and put ids in extended attributes where possible.</param>
     /// <param name="syncDirectory">Makes a folder's entries durable; <see cref="PosixSync.FsyncDirectory"/> when null (tests observe it).</param>
-    internal LocalFileSystemObjectStore(string root, bool useExtendedAttributes, Action<string>? syncDirectory = null)
+    /// <param name="syncFile">Makes an open file's data and attributes durable (the file's path is given too); fsync when null (tests observe it).</param>
+    internal LocalFileSystemObjectStore(string root, bool useExtendedAttributes, Action<string>? syncDirectory = null, Action<SafeFileHandle, string>? syncFile = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
@@ -52,7 +53,7 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
         _syncDirectory = syncDirectory ?? PosixSync.FsyncDirectory;
         var created = CreateRoot();
         _metadata = new LocalObjectMetadata(useExtendedAttributes);
-        _writer = new AtomicFileWriter(_root, Uri, _metadata, _syncDirectory, rootSynced: created);
+        _writer = new AtomicFileWriter(_root, Uri, _metadata, _syncDirectory, syncFile ?? AtomicFileWriter.FsyncFile, rootSynced: created);
     }
 
     /// <summary>
@@ -202,8 +203,9 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
         => OperatingSystem.IsWindows() && uriPath is ['/', _, ':', ..] ? uriPath[1..] : uriPath;
 
     /// <summary>
-    /// Creates the root if it is missing, one folder at a time, syncing the parent of each new folder so the chain
-    /// is durable. Returns whether it created the root (its entry is then synced already).
+    /// Creates the root if it is missing, one folder at a time, syncing the parent of each new folder and every
+    /// folder above the first one found existing, so the whole chain is durable. Returns whether it created the root
+    /// (its chain is then synced already).
     /// </summary>
     private bool CreateRoot()
     {
@@ -218,14 +220,15 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
         }
 
         var missing = new Stack<string>();
-        for (var folder = _root; folder is not null && !Directory.Exists(folder); folder = Path.GetDirectoryName(folder))
+        var existing = _root;
+        for (; existing is not null && !Directory.Exists(existing); existing = Path.GetDirectoryName(existing))
         {
-            if (File.Exists(folder))
+            if (File.Exists(existing))
             {
-                throw RootError($"'{folder}' is a file, not a folder", null);
+                throw RootError($"'{existing}' is a file, not a folder", null);
             }
 
-            missing.Push(folder);
+            missing.Push(existing);
         }
 
         try
@@ -237,6 +240,12 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
                 {
                     _syncDirectory(parent);
                 }
+            }
+
+            // The folder the new chain hangs from may itself be a leftover of a crashed process, never synced.
+            if (existing is not null)
+            {
+                AtomicFileWriter.SyncAncestors(existing, _syncDirectory);
             }
         }
         catch (Exception ex) when (IsLocalFailure(ex))

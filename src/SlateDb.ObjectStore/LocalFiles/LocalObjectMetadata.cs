@@ -29,7 +29,8 @@ internal sealed class LocalObjectMetadata
     /// <summary>The longest put id, in UTF-8 bytes, the attribute holds (file systems cap attribute sizes).</summary>
     public const int MaxPutIdBytes = 1024;
 
-    private const string AttributeName = "user.slatedb.meta";
+    /// <summary>The extended attribute holding the etag and put id.</summary>
+    internal const string AttributeName = "user.slatedb.meta";
     private const int ETagLength = 32;
     private const int BufferSize = ETagLength + MaxPutIdBytes;
 
