@@ -27,8 +27,14 @@ public sealed partial class DbAdmin
     /// <param name="fromId">The lowest id to list; null for no lower bound.</param>
     /// <param name="toId">The highest id to list; null for no upper bound.</param>
     /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <exception cref="ArgumentException"><paramref name="fromId"/> is greater than <paramref name="toId"/>.</exception>
     public async Task<IReadOnlyList<ManifestInfo>> ListManifestsAsync(ulong? fromId = null, ulong? toId = null, CancellationToken cancellationToken = default)
     {
+        if (fromId > toId)
+        {
+            throw new ArgumentException($"The manifest id range is inverted: fromId {fromId} is greater than toId {toId}.", nameof(fromId));
+        }
+
         var found = new List<ManifestInfo>();
         await foreach (var info in Manifests.ListAsync(fromId, toId, cancellationToken).ConfigureAwait(false))
         {

@@ -53,13 +53,25 @@ public sealed class KeyRange
 
     /// <summary>UTF-8 convenience for <see cref="Between(ReadOnlyMemory{byte}, ReadOnlyMemory{byte})"/>.</summary>
     public static KeyRange Between(string start, string endExclusive)
-        => Between(System.Text.Encoding.UTF8.GetBytes(start), System.Text.Encoding.UTF8.GetBytes(endExclusive));
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        ArgumentNullException.ThrowIfNull(endExclusive);
+        return Between(System.Text.Encoding.UTF8.GetBytes(start), System.Text.Encoding.UTF8.GetBytes(endExclusive));
+    }
 
     /// <summary>UTF-8 convenience for <see cref="Prefix(ReadOnlyMemory{byte})"/>.</summary>
-    public static KeyRange Prefix(string prefix) => Prefix(System.Text.Encoding.UTF8.GetBytes(prefix));
+    public static KeyRange Prefix(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        return Prefix(System.Text.Encoding.UTF8.GetBytes(prefix));
+    }
 
     /// <summary>UTF-8 convenience for <see cref="From(ReadOnlyMemory{byte})"/>.</summary>
-    public static KeyRange From(string start) => From(System.Text.Encoding.UTF8.GetBytes(start));
+    public static KeyRange From(string start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        return From(System.Text.Encoding.UTF8.GetBytes(start));
+    }
 
     /// <summary>Whether <paramref name="key"/> lies in the range.</summary>
     public bool Contains(ReadOnlySpan<byte> key)

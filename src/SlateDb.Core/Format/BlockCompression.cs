@@ -15,6 +15,9 @@ internal static class BlockCompression
     /// <summary>The zstd level used when none is given.</summary>
     public const int DefaultZstdLevel = 3;
 
+    // The most one zstd block decodes to (the format's Block_Maximum_Size).
+    private const int ZstdMaxBlockOutput = 128 * 1024;
+
     [ThreadStatic]
     private static Decompressor? t_decompressor;
 
@@ -118,6 +121,12 @@ internal static class BlockCompression
             throw Corrupt(objectPath, part, blockIndex, $"decoded length {length} exceeds the limit of {SstFormat.MaxDecodedBlockLength} bytes");
         }
 
+        var frameLength = payload.Length - sizeof(uint);
+        if (length > MaxZstdOutput(frameLength))
+        {
+            throw Corrupt(objectPath, part, blockIndex, $"decoded length {length} is more than a {frameLength}-byte zstd frame can hold ({MaxZstdOutput(frameLength)} bytes)");
+        }
+
         var decoded = new byte[length];
         int written;
         try
@@ -140,6 +149,11 @@ internal static class BlockCompression
 
         return decoded;
     }
+
+    // Every zstd block decodes to at most 128 KiB and takes at least a 3-byte header, so n bytes of zstd data decode
+    // to fewer than (n / 3 + 1) * 128 KiB. A recorded length above that is damage; refusing it before allocating keeps a
+    // corrupt length field from costing up to the format's limit in memory.
+    private static long MaxZstdOutput(int frameLength) => ((frameLength / 3L) + 1) * ZstdMaxBlockOutput;
 
     private static CorruptionException Corrupt(string objectPath, string part, int blockIndex, string detail, Exception? inner = null)
         => new(objectPath, blockIndex >= 0 ? $"{part} {blockIndex}: {detail}" : $"{part}: {detail}", inner);

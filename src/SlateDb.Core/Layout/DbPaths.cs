@@ -136,6 +136,15 @@ internal sealed class DbPaths
     public static void ValidateDbPath(string dbPath, string paramName = "dbPath")
     {
         ArgumentNullException.ThrowIfNull(dbPath, paramName);
+        if (FindDbPathProblem(dbPath) is { } problem)
+        {
+            throw new ArgumentException($"The database path '{dbPath}' {problem}.", paramName);
+        }
+    }
+
+    /// <summary>What makes <paramref name="dbPath"/> an invalid database path (see <see cref="ValidateDbPath"/>), or null.</summary>
+    public static string? FindDbPathProblem(string dbPath)
+    {
         var problem = dbPath switch
         {
             "" => "must not be empty",
@@ -157,10 +166,7 @@ internal sealed class DbPaths
             }
         }
 
-        if (problem is not null)
-        {
-            throw new ArgumentException($"The database path '{dbPath}' {problem}.", paramName);
-        }
+        return problem;
     }
 
     /// <inheritdoc />

@@ -25,7 +25,7 @@ internal sealed class ManifestCodec : FramedProtobufCodec<ManifestData>
 
     /// <summary>
     /// The first violation of the rules every stored manifest obeys (each SST handle and external SST has an
-    /// id, each checkpoint has an id, each external database has a path and a source checkpoint), or null.
+    /// id, each checkpoint has an id, each external database has a valid database path and a source checkpoint), or null.
     /// </summary>
     public static string? FindStructuralProblem(ManifestData manifest)
     {
@@ -63,6 +63,11 @@ internal sealed class ManifestCodec : FramedProtobufCodec<ManifestData>
             if (string.IsNullOrEmpty(db.Path))
             {
                 return $"external_dbs[{i}] has no path";
+            }
+
+            if (Layout.DbPaths.FindDbPathProblem(db.Path) is { } pathProblem)
+            {
+                return $"external_dbs[{i}] path '{db.Path}' {pathProblem}";
             }
 
             if (db.SourceCheckpointId is null)

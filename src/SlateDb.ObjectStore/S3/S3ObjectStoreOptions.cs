@@ -84,9 +84,19 @@ public sealed class S3ObjectStoreOptions
 
         ArgumentOutOfRangeException.ThrowIfLessThan(MultipartConcurrency, 1, nameof(MultipartConcurrency));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        if (Region is not null && !IsRegionName(Region))
+        {
+            throw new ArgumentException(
+                $"S3ObjectStoreOptions.Region '{Region}' is not a region name (up to 63 ASCII letters, digits and inner '-', as in us-east-1).", nameof(Region));
+        }
+
         if (Endpoint is { IsAbsoluteUri: false })
         {
             throw new ArgumentException($"S3ObjectStoreOptions.Endpoint must be an absolute URI: '{Endpoint}'.", nameof(Endpoint));
         }
     }
+
+    // A region names a host component: letters, digits and '-', neither first nor last.
+    private static bool IsRegionName(string region)
+        => region.Length is > 0 and <= 63 && region[0] != '-' && region[^1] != '-' && region.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 }

@@ -1,0 +1,3 @@
+using SlateDb.Fuzz;
+
+return await FuzzCommand.RunAsync(args).ConfigureAwait(false);
