@@ -1,4 +1,6 @@
+using SlateDb.Gc;
 using SlateDb.Layout;
+using SlateDb.Manifest;
 using SlateDb.ObjectStore;
 using SlateDb.Testing;
 using SlateDb.Wal;
@@ -93,6 +95,38 @@ public sealed class WalReaderTests
         Assert.Equal(lastId, error.MissingWalId);
         Assert.Contains("next_wal_sst_id", error.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<WalTruncatedException>(() => reader.ReadAsync(lastId));
+    }
+
+    [Fact]
+    public async Task Garbage_collection_ahead_of_a_lagging_cursor_is_a_truncation_while_a_caught_up_cursor_goes_on()
+    {
+        var clock = Clock();
+        var store = new InMemoryObjectStore(null, clock);
+        await using var db = await OpenAsync(store, KeepWal(), clock);
+        for (var i = 0; i < 4; i++)
+        {
+            await db.PutAsync(K(i), V(i));
+        }
+
+        var reader = await WalReader.OpenAsync(DbPath, store, Options(Clock()));
+        var batches = await ReadToEndAsync(reader, ChangeCursor.Beginning);
+        var lagging = batches.First(b => b.Rows.Count > 0).Cursor;
+        var caughtUp = batches[^1].Cursor;
+        await db.FlushAsync(FlushType.MemTable);   // the rows are in L0: the WAL objects become garbage
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var manifests = new ManifestStore(store, DbPath, clock);
+        var collector = new GarbageCollector(
+            store, store, manifests, GcManifestAccess.ForStore(manifests), clock, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, pins: null);
+        await collector.RunAsync(new GcOptions { MinAge = TimeSpan.Zero }, CancellationToken.None);
+        Assert.DoesNotContain(lagging.WalId + 1, (await WalObjectsAsync(store)).Select(o => o.Id));
+
+        var error = await Assert.ThrowsAsync<WalTruncatedException>(() => ReadToEndAsync(reader, lagging));
+        Assert.Equal(lagging.WalId + 1, error.MissingWalId);
+        Assert.Equal(lagging, error.Cursor);
+
+        await db.PutAsync(K(9), V(9));
+        var after = await ReadToEndAsync(reader, caughtUp);
+        Assert.Equal(K(9), Assert.Single(after.SelectMany(b => b.Rows)).Key.ToArray());
     }
 
     [Fact]
