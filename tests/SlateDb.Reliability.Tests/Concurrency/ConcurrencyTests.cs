@@ -47,8 +47,9 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
 
         using var writersDone = new CancellationTokenSource();
         using var flushDue = new SemaphoreSlim(0);
-        var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(() => WriterAsync(db, history, flushDue, seed * 100 + w, w))).ToArray();
-        var readers = Enumerable.Range(0, Readers).Select(r => Task.Run(() => ReaderAsync(db, history, seed * 1000 + r, r))).ToArray();
+        var progress = new WriteProgress();
+        var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(() => WriterAsync(db, history, progress, flushDue, seed * 100 + w, w))).ToArray();
+        var readers = Enumerable.Range(0, Readers).Select(r => Task.Run(() => ReaderAsync(db, history, progress, seed * 1000 + r, r))).ToArray();
         var compactions = Task.Run(() => CompactAsync(db, compactor, flushDue, writersDone.Token));
 
         await Guard.Within(Task.WhenAll(writers), "the writers");
@@ -76,7 +77,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
 
     private static string GroupKey(int group, int i) => $"group-{group}-{i}";
 
-    private static async Task WriterAsync(Db db, History history, SemaphoreSlim flushDue, int seed, int writer)
+    private static async Task WriterAsync(Db db, History history, WriteProgress progress, SemaphoreSlim flushDue, int seed, int writer)
     {
         var random = new Random(seed);
         for (var n = 0; n < WritesPerWriter; n++)
@@ -95,6 +96,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
                 var invoked = history.Tick();
                 var handle = delete ? await db.DeleteAsync(key) : await db.PutAsync(key, token);
                 history.Wrote(new WriteEvent(key, delete ? null : token, invoked, history.Tick(), handle.Seq, delete ? "delete" : "put"));
+                progress.Advance();
             }
             else
             {
@@ -113,15 +115,19 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
                 {
                     history.Wrote(new WriteEvent(GroupKey(group, i), delete ? null : token, invoked, answered, handle.Seq, delete ? "batch delete" : "batch put"));
                 }
+
+                progress.Advance();
             }
         }
     }
 
-    private static async Task ReaderAsync(Db db, History history, int seed, int reader)
+    private static async Task ReaderAsync(Db db, History history, WriteProgress progress, int seed, int reader)
     {
         var random = new Random(seed);
         for (var n = 0; n < ReadsPerReader; n++)
         {
+            // Spread the reads over the whole run: read n waits for its share of the writes.
+            await progress.WhenAtLeast(n * Writers * WritesPerWriter / ReadsPerReader);
             switch (random.Next(10))
             {
                 case < 5:
