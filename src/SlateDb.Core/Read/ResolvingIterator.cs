@@ -34,71 +34,155 @@ internal sealed class ResolvingIterator : IRowIterator
         _resolver = new VersionResolver(resolution.MergeOperator, _nowMs);
     }
 
+    private enum Step
+    {
+        Yield,
+        Skip,
+        Chain,
+    }
+
     /// <inheritdoc />
     public Row Current => _current;
 
     /// <inheritdoc />
-    public async ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken = default)
+    /// <remarks>Completes synchronously while the source does and no merge operand needs older versions.</remarks>
+    public ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken = default)
     {
         while (true)
         {
             if (!_sourceAhead)
             {
-                if (_ended || !await _source.MoveNextAsync(cancellationToken).ConfigureAwait(false))
+                if (_ended)
+                {
+                    return new ValueTask<bool>(false);
+                }
+
+                var moved = _source.MoveNextAsync(cancellationToken);
+                if (!moved.IsCompletedSuccessfully)
+                {
+                    return MoveNextSlowAsync(moved, chain: false, cancellationToken);
+                }
+
+#pragma warning disable VSTHRD103 // Result is read only after IsCompletedSuccessfully: it never blocks.
+                if (!moved.Result)
+#pragma warning restore VSTHRD103
                 {
                     _ended = true;
-                    return false;
+                    return new ValueTask<bool>(false);
                 }
             }
 
             _sourceAhead = false;
-            var row = _source.Current;
-            if (IsCurrentKey(row.Key.Span))
+            switch (Decide())
             {
-                continue;   // an older version of a key already resolved
-            }
-
-            RememberKey(row.Key.Span);
-            if (row.Kind == RowKind.Put && !(row.HasExpiry && row.IsExpiredAt(_nowMs)))
-            {
-                _current = row;
-                return true;
-            }
-
-            if (row.Kind != RowKind.Merge)
-            {
-                continue;   // deleted or expired
-            }
-
-            var seq = row.Seq;
-            var createTs = row.CreateTs;
-            _resolver.Reset();
-            _resolver.Add(row, copy: true);
-            while (!_resolver.IsSettled)
-            {
-                if (!await _source.MoveNextAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    _ended = true;
-                    break;
-                }
-
-                var older = _source.Current;
-                if (!IsCurrentKey(older.Key.Span))
-                {
-                    _sourceAhead = true;
-                    break;
-                }
-
-                _resolver.Add(older, copy: true);
-            }
-
-            var key = _key.AsMemory(0, _keyLength);
-            if (_resolver.Result(key) is { } value)
-            {
-                _current = new Row(key, seq, RowKind.Put, value, createTs);
-                return true;
+                case Step.Yield:
+                    return new ValueTask<bool>(true);
+                case Step.Chain:
+                    return MoveNextSlowAsync(null, chain: true, cancellationToken);
             }
         }
+    }
+
+    // The rest of a move once it has to wait: for a source call that did not complete at once (`pending`), or to read
+    // the older versions of a key whose newest version is a merge operand (`chain`). A loop, not a recursion, so a long
+    // run of keys without a value costs no stack.
+    private async ValueTask<bool> MoveNextSlowAsync(ValueTask<bool>? pending, bool chain, CancellationToken cancellationToken)
+    {
+        if (pending is { } move)
+        {
+            if (!await move.ConfigureAwait(false))
+            {
+                _ended = true;
+                return false;
+            }
+
+            _sourceAhead = true;
+        }
+
+        while (true)
+        {
+            if (chain)
+            {
+                if (await ResolveChainAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return true;
+                }
+
+                chain = false;
+                continue;
+            }
+
+            if (!_sourceAhead && (_ended || !await _source.MoveNextAsync(cancellationToken).ConfigureAwait(false)))
+            {
+                _ended = true;
+                return false;
+            }
+
+            _sourceAhead = false;
+            switch (Decide())
+            {
+                case Step.Yield:
+                    return true;
+                case Step.Chain:
+                    chain = true;
+                    break;
+            }
+        }
+    }
+
+    // Looks at the source's current row: yields it (a live put of a new key), skips it, or needs its older versions.
+    private Step Decide()
+    {
+        var row = _source.Current;
+        if (IsCurrentKey(row.Key.Span))
+        {
+            return Step.Skip;   // an older version of a key already resolved
+        }
+
+        RememberKey(row.Key.Span);
+        if (row.Kind == RowKind.Put && !(row.HasExpiry && row.IsExpiredAt(_nowMs)))
+        {
+            _current = row;
+            return Step.Yield;
+        }
+
+        return row.Kind == RowKind.Merge ? Step.Chain : Step.Skip;   // a tombstone or an expired put: no value
+    }
+
+    // Feeds the current row (an operand) and the key's older versions to the resolver; true when the key has a value.
+    private async ValueTask<bool> ResolveChainAsync(CancellationToken cancellationToken)
+    {
+        var first = _source.Current;
+        var seq = first.Seq;
+        var createTs = first.CreateTs;
+        _resolver.Reset();
+        _resolver.Add(first, copy: true);
+        while (!_resolver.IsSettled)
+        {
+            if (!await _source.MoveNextAsync(cancellationToken).ConfigureAwait(false))
+            {
+                _ended = true;
+                break;
+            }
+
+            var older = _source.Current;
+            if (!IsCurrentKey(older.Key.Span))
+            {
+                _sourceAhead = true;
+                break;
+            }
+
+            _resolver.Add(older, copy: true);
+        }
+
+        var key = _key.AsMemory(0, _keyLength);
+        if (_resolver.Result(key) is not { } value)
+        {
+            return false;
+        }
+
+        _current = new Row(key, seq, RowKind.Put, value, createTs);
+        return true;
     }
 
     /// <inheritdoc />
