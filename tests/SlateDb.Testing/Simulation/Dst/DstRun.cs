@@ -36,7 +36,9 @@ public sealed partial class DstRun
     private const int Accounts = 8;
     private const long InitialBalance = 1000;
     private static readonly WriteOptions NoWait = new() { AwaitDurable = false };
-    private static readonly RetryOptions FastRetries = new() { MaxAttempts = 6, InitialDelay = TimeSpan.FromTicks(2000), MaxDelay = TimeSpan.FromMilliseconds(1) };
+    // At most three failing toxics select one call (FailBefore and two FailAfter for a manifest or WAL put; FailBefore
+    // and a torn listing for a listing), each striking a path at most twice: eight attempts always get through.
+    private static readonly RetryOptions FastRetries = new() { MaxAttempts = 8, InitialDelay = TimeSpan.FromTicks(2000), MaxDelay = TimeSpan.FromMilliseconds(1) };
 
     private readonly int _seed;
     private readonly DstOptions _options;
