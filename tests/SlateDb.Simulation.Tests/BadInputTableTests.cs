@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using SlateDb.ObjectStore;
 using Xunit;
 using static SlateDb.Simulation.Tests.TestDb;
@@ -63,6 +64,11 @@ public sealed class BadInputTableTests
         new("Settings MaxUnflushedBytes 0", f => OpenWith(f, new Settings { MaxUnflushedBytes = 0 }), typeof(ArgumentException), "Settings.MaxUnflushedBytes"),
         new("Settings negative Gc.MinAge", f => OpenWith(f, new Settings { Gc = new GcSettings { MinAge = TimeSpan.FromSeconds(-1) } }), typeof(ArgumentException), "Settings.Gc.MinAge"),
         new("Settings Compactor.SizeRatio 0", f => OpenWith(f, new Settings { Compactor = new CompactorSettings { SizeRatio = 0 } }), typeof(ArgumentException), "CompactorSettings.SizeRatio is 0"),
+        new("Settings.FromConfiguration null", f => Task.FromResult(Settings.FromConfiguration(null!)), typeof(ArgumentNullException), "section"),
+        new("Settings.FromConfiguration unconvertible", f => Task.FromResult(Configured(("BlockSize", "big"))), typeof(InvalidOperationException), "BlockSize"),
+        new("Settings.FromConfiguration unknown codec", f => Task.FromResult(Configured(("Compression", "lz4"))), typeof(InvalidOperationException), "Compression"),
+        new("Settings.FromConfiguration out of range", f => Task.FromResult(Configured(("BlockSize", "1"))), typeof(ArgumentException), "Settings.BlockSize is 1"),
+        new("Settings.FromConfiguration negative duration", f => Task.FromResult(Configured(("Gc:MinAge", "-00:01:00"))), typeof(ArgumentException), "Settings.Gc.MinAge"),
 
         // Writes.
         new("PutAsync empty key", f => f.Db.PutAsync(Empty, Value(1), NoWait), typeof(ArgumentException), "empty"),
@@ -153,6 +159,37 @@ public sealed class BadInputTableTests
         new("CreateCheckpointAsync unknown scope", f => f.Db.CreateCheckpointAsync((CheckpointScope)99), typeof(ArgumentOutOfRangeException), "scope"),
         new("FlushAsync unknown flush type", f => f.Db.FlushAsync((FlushType)99), typeof(ArgumentOutOfRangeException), "flushType"),
 
+        new("Snapshot ScanAsync after dispose", async f =>
+        {
+            var snapshot = f.Db.Snapshot();
+            await snapshot.DisposeAsync();
+            await Drain(snapshot.ScanAsync(KeyRange.All));
+        }, typeof(ObjectDisposedException), "DbSnapshot"),
+        new("Snapshot GetManyAsync after dispose", async f =>
+        {
+            var snapshot = f.Db.Snapshot();
+            await snapshot.DisposeAsync();
+            await snapshot.GetManyAsync([Key(1)]);
+        }, typeof(ObjectDisposedException), "DbSnapshot"),
+        new("Transaction Put after dispose", async f =>
+        {
+            var transaction = f.Db.BeginTransaction();
+            await transaction.DisposeAsync();
+            transaction.Put(Key(1), Value(1));
+        }, typeof(ObjectDisposedException), "DbTransaction"),
+        new("Transaction CommitAsync after dispose", async f =>
+        {
+            var transaction = f.Db.BeginTransaction();
+            await transaction.DisposeAsync();
+            await transaction.CommitAsync();
+        }, typeof(ObjectDisposedException), "DbTransaction"),
+        new("Transaction ScanAsync after dispose", async f =>
+        {
+            var transaction = f.Db.BeginTransaction();
+            await transaction.DisposeAsync();
+            await Drain(transaction.ScanAsync(KeyRange.All));
+        }, typeof(ObjectDisposedException), "DbTransaction"),
+
         // Readers.
         new("DbReader.OpenAsync missing database", f => DbReader.OpenAsync("nothing-here", f.Store), typeof(SlateDbException), "nothing-here"),
         new("DbReader.OpenAsync unknown checkpoint", f => DbReader.OpenAsync("db", f.Store, new DbReaderOptions { CheckpointId = new Guid("00000000-0000-0000-0000-0000000000bb") }), typeof(SlateDbException), "000000bb"),
@@ -170,6 +207,31 @@ public sealed class BadInputTableTests
             await reader.GetAsync(Key(1));
         }, typeof(DbClosedException), "'db' is closed"),
 
+        new("DbReader ScanAsync after dispose", async f =>
+        {
+            var reader = await DbReader.OpenAsync("db", f.Store);
+            await reader.DisposeAsync();
+            await Drain(reader.ScanAsync(KeyRange.All));
+        }, typeof(DbClosedException), "'db' is closed"),
+        new("DbReader GetManyAsync after dispose", async f =>
+        {
+            var reader = await DbReader.OpenAsync("db", f.Store);
+            await reader.DisposeAsync();
+            await reader.GetManyAsync([Key(1)]);
+        }, typeof(DbClosedException), "'db' is closed"),
+        new("DbReader RefreshAsync after dispose", async f =>
+        {
+            var reader = await DbReader.OpenAsync("db", f.Store);
+            await reader.DisposeAsync();
+            await reader.RefreshAsync();
+        }, typeof(DbClosedException), "'db' is closed"),
+        new("DbReader PromoteAsync after dispose", async f =>
+        {
+            var reader = await DbReader.OpenAsync("db", f.Store);
+            await reader.DisposeAsync();
+            await reader.PromoteAsync();
+        }, typeof(DbClosedException), "'db' is closed"),
+
         // The compactor.
         new("Compactor.OpenAsync null path", f => Compactor.OpenAsync(null!, f.Store), typeof(ArgumentNullException), "path"),
         new("Compactor.OpenAsync bad path", f => Compactor.OpenAsync("a//b", f.Store), typeof(ArgumentException), "'a//b'"),
@@ -179,6 +241,19 @@ public sealed class BadInputTableTests
             await compactor.DisposeAsync();
             await compactor.CompactAsync();
         }, typeof(ObjectDisposedException), "Compactor"),
+
+        new("Compactor RunAsync after dispose", async f =>
+        {
+            var compactor = await Compactor.OpenAsync("db", f.Store);
+            await compactor.DisposeAsync();
+            await compactor.RunAsync();
+        }, typeof(ObjectDisposedException), "Compactor"),
+        new("WriteBatch.Delete after dispose", f =>
+        {
+            var batch = new WriteBatch();
+            batch.Dispose();
+            return Task.FromResult(batch.Delete("k"));
+        }, typeof(ObjectDisposedException), "WriteBatch"),
 
         // Stores.
         new("FromUri null", f => Task.FromResult(ObjectStores.FromUri(null!)), typeof(ArgumentNullException), "uri"),
@@ -205,9 +280,17 @@ public sealed class BadInputTableTests
         new("closed Snapshot", f => Task.FromResult(f.Closed.Snapshot()), typeof(DbClosedException), "closed"),
         new("closed BeginTransaction", f => Task.FromResult(f.Closed.BeginTransaction()), typeof(DbClosedException), "closed"),
         new("closed CreateCheckpointAsync", f => f.Closed.CreateCheckpointAsync(CheckpointScope.All), typeof(DbClosedException), "closed"),
+        new("closed PutAsync string", f => f.Closed.PutAsync("k", "v"), typeof(DbClosedException), "closed"),
+        new("closed DeleteAsync string", f => f.Closed.DeleteAsync("k"), typeof(DbClosedException), "closed"),
+        new("closed GetAsync string", async f => await f.Closed.GetAsync("k"), typeof(DbClosedException), "closed"),
+        new("snapshot of closed db ScanAsync", async f => await Drain(f.ClosedSnapshot.ScanAsync(KeyRange.All)), typeof(DbClosedException), "closed"),
+        new("transaction of closed db GetAsync", async f => await f.ClosedTransaction.GetAsync(Key(1)), typeof(DbClosedException), "closed"),
         new("snapshot of closed db GetAsync", async f => await f.ClosedSnapshot.GetAsync(Key(1)), typeof(DbClosedException), "closed"),
         new("transaction of closed db CommitAsync", f => f.ClosedTransaction.CommitAsync(), typeof(DbClosedException), "closed"),
     ];
+
+    private static Settings Configured(params (string Key, string Value)[] values)
+        => Settings.FromConfiguration(new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build());
 
     private static Task<Db> OpenWith(Fixture f, Settings settings) => Db.Builder("db2", f.Store).WithSettings(settings).WithTimeProvider(Clock()).BuildAsync();
 
@@ -222,27 +305,9 @@ public sealed class BadInputTableTests
     }
 
     /// <summary>An open database with one durable row, and a second one closed after a snapshot and a transaction were taken.</summary>
-    public sealed class Fixture : IAsyncDisposable
+    public sealed record Fixture(InMemoryObjectStore Store, Db Db, Db Closed, DbSnapshot ClosedSnapshot, DbTransaction ClosedTransaction)
+        : IAsyncDisposable
     {
-        private Fixture(InMemoryObjectStore store, Db db, Db closed, DbSnapshot closedSnapshot, DbTransaction closedTransaction)
-        {
-            Store = store;
-            Db = db;
-            Closed = closed;
-            ClosedSnapshot = closedSnapshot;
-            ClosedTransaction = closedTransaction;
-        }
-
-        public InMemoryObjectStore Store { get; }
-
-        public Db Db { get; }
-
-        public Db Closed { get; }
-
-        public DbSnapshot ClosedSnapshot { get; }
-
-        public DbTransaction ClosedTransaction { get; }
-
         public static async Task<Fixture> OpenAsync()
         {
             var store = new InMemoryObjectStore();

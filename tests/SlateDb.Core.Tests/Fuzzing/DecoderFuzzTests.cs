@@ -13,8 +13,8 @@ namespace SlateDb.Core.Tests.Fuzzing;
 /// </summary>
 public class DecoderFuzzTests
 {
-    private const int MutatedInputs = 1500;
-    private const int RandomInputs = 300;
+    private const int MutatedInputs = 4000;
+    private const int RandomInputs = 800;
 
     public static TheoryData<string> Targets() => [.. FuzzTargets.All.Select(t => t.Name)];
 

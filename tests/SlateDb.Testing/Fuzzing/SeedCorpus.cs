@@ -1,9 +1,10 @@
 using System.Text;
-using Google.Protobuf;
+using Microsoft.Extensions.Time.Testing;
 using SlateDb.Format;
 using SlateDb.Infrastructure;
 using SlateDb.Manifest;
 using SlateDb.Manifest.Proto;
+using SlateDb.ObjectStore;
 using SlateDb.Wal;
 
 namespace SlateDb.Testing.Fuzzing;
@@ -77,34 +78,47 @@ internal static class SeedCorpus
     /// <summary>WAL fence objects.</summary>
     public static IReadOnlyList<byte[]> Fences() => [WalFenceObject.Encode(1), WalFenceObject.Encode(0x0102_0304_0506_0708), WalFenceObject.Encode(ulong.MaxValue)];
 
-    /// <summary>Manifests, from empty to one with every field set.</summary>
-    public static IReadOnlyList<byte[]> Manifests()
+    /// <summary>
+    /// Manifests: an empty one, and every version a database wrote while it flushed L0 SSTs and took a checkpoint, the
+    /// last of them extended with a sorted run and a clone parent (the fields a writer alone does not set).
+    /// </summary>
+    public static IReadOnlyList<byte[]> Manifests() => WrittenManifests.Value;
+
+    private static readonly Lazy<IReadOnlyList<byte[]>> WrittenManifests = new(() => Task.Run(WriteManifestsAsync).GetAwaiter().GetResult());
+
+    private static async Task<IReadOnlyList<byte[]>> WriteManifestsAsync()
     {
-        var random = new DbRandom(5);
-        var full = new ManifestData
+        var store = new InMemoryObjectStore();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var settings = new Settings { Compactor = null, L0SstSizeBytes = 4096, BlockSize = 1024 };
+        var db = await Db.Builder("db", store).WithSettings(settings).WithTimeProvider(time).WithSeed(3).BuildAsync().ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
         {
-            WriterEpoch = 7,
-            CompactorEpoch = 3,
-            ReplayAfterWalId = 41,
-            NextWalSstId = 45,
-            LastL0Seq = 123_456_789,
-            L0ClockTick = -17,
-            L0LastCompacted = SstId.FromUlid(random.NextUlid(1_700_000_000_000)),
-            Initialized = true,
-            WalObjectStoreUri = "s3://wal-bucket/prefix",
-            RecentSnapshotMinSeq = 99,
-        };
-        full.L0.Add(Handle(random, "k100", "k199"));
-        full.L0.Add(Handle(random, "a", "z"));
-        var run = new SortedRun { Id = 4 };
-        run.Ssts.Add(Handle(random, "a", "m"));
-        run.Ssts.Add(Handle(random, "n", "zz"));
-        full.SortedRuns.Add(run);
-        full.Checkpoints.Add(new Checkpoint { Id = Uuid.FromGuid(random.NextGuid()), ManifestId = 12, CreateTimeS = 1_700_000_000, ExpireTimeS = 1_700_086_400, Name = "nightly" });
-        var external = new ExternalDb { Path = "parent/db", SourceCheckpointId = Uuid.FromGuid(random.NextGuid()), FinalCheckpointId = Uuid.FromGuid(random.NextGuid()) };
-        external.SstIds.Add(run.Ssts[0].Id);
-        full.ExternalDbs.Add(external);
-        return [ManifestCodec.Instance.Encode(new ManifestData()), ManifestCodec.Instance.Encode(new ManifestData { Initialized = true, NextWalSstId = 1 }), ManifestCodec.Instance.Encode(full)];
+            var random = new Random(29);
+            foreach (var row in SortedRows(random, 60).Where(r => r.Kind == RowKind.Put))
+            {
+                await db.PutAsync(row.Key, row.Value, new WriteOptions { AwaitDurable = false }).ConfigureAwait(false);
+            }
+
+            await db.FlushAsync(FlushType.MemTable).ConfigureAwait(false);
+            await db.CreateCheckpointAsync(CheckpointScope.All, new CheckpointOptions { Name = "nightly", Lifetime = TimeSpan.FromDays(1) }).ConfigureAwait(false);
+        }
+
+        var manifests = new List<byte[]> { ManifestCodec.Instance.Encode(new ManifestData()) };
+        await foreach (var meta in store.ListAsync("db/manifest/").ConfigureAwait(false))
+        {
+            manifests.Add((await store.GetAsync(meta.Path).ConfigureAwait(false)).Bytes.ToArray());
+        }
+
+        var extended = ManifestCodec.Instance.Decode("seed", manifests[^1]);
+        var run = new SortedRun { Id = 1 };
+        run.Ssts.Add(extended.L0[^1]);
+        extended.SortedRuns.Add(run);
+        var parent = new ExternalDb { Path = "parent/db", SourceCheckpointId = extended.Checkpoints[0].Id, FinalCheckpointId = extended.Checkpoints[0].Id };
+        parent.SstIds.Add(extended.L0[0].Id);
+        extended.ExternalDbs.Add(parent);
+        manifests.Add(ManifestCodec.Instance.Encode(extended));
+        return manifests;
     }
 
     /// <summary>Compactor states.</summary>
@@ -250,18 +264,6 @@ internal static class SeedCorpus
         var (offset, length) = part(ReadFooter(sst));
         return BlockCompression.Read(sst.AsMemory((int)offset, length), "seed.sst", "seed").ToArray();
     }
-
-    private static SstHandle Handle(DbRandom random, string firstKey, string lastKey) => new()
-    {
-        Id = SstId.FromUlid(random.NextUlid(1_700_000_000_000 + random.NextInt64(0, 1_000_000))),
-        FirstKey = ByteString.CopyFrom(Encoding.UTF8.GetBytes(firstKey)),
-        LastKey = ByteString.CopyFrom(Encoding.UTF8.GetBytes(lastKey)),
-        Size = 4096,
-        RowCount = 100,
-        FormatVersion = 1,
-        MinSeq = 10,
-        MaxSeq = 20,
-    };
 
     private static byte[] Concat(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second) => [.. first, .. second];
 }
