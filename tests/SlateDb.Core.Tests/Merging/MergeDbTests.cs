@@ -157,6 +157,29 @@ public class MergeDbTests
     }
 
     [Fact]
+    public async Task A_scan_over_many_keys_holding_only_expired_operands_returns_the_live_keys_around_them()
+    {
+        var clock = Clock();
+        await using var db = await OpenAsync(new InMemoryObjectStore(), WithOperator(new AppendOperator()), clock);
+        await db.PutAsync("a", "first", NoWait);
+        using (var batch = new WriteBatch())
+        {
+            for (var i = 0; i < 50_000; i++)
+            {
+                batch.Merge(K(i), "+"u8);
+            }
+
+            await db.WriteAsync(batch, new WriteOptions { AwaitDurable = false, Ttl = TimeSpan.FromSeconds(1) });
+        }
+
+        await db.PutAsync("z", "last", NoWait);
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        // Every key between "a" and "z" resolves to nothing, one after another, in one move of the scan.
+        Assert.Equal(["a=first", "z=last"], await ScanAsync(db.ScanAsync(KeyRange.All)));
+    }
+
+    [Fact]
     public async Task Create_and_expiry_times_survive_the_wal_the_memtable_and_sst()
     {
         var store = new InMemoryObjectStore();
