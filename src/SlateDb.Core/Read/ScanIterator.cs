@@ -12,9 +12,6 @@ namespace SlateDb.Read;
 /// </summary>
 internal sealed class ScanIterator : IAsyncDisposable
 {
-    // Scans read a few blocks per request and do not fill the block cache with data blocks point lookups may need.
-    private static readonly SstReadOptions ScanReadOptions = new() { CacheBlocks = false, ReadAheadBlocks = 64 };
-
     private readonly SnapshotPins.Lease _snapshot;
     private readonly DbState _state;
     private readonly KeyRange _range;
@@ -23,6 +20,7 @@ internal sealed class ScanIterator : IAsyncDisposable
     private readonly Lifecycle _lifecycle;
     private readonly CancellationToken _scanToken;
     private readonly IRowIterator? _overlay;
+    private readonly long _readAheadBytes;
     private MergeIterator? _merge;
     private byte[]? _lastKey;
     private bool _exhausted;
@@ -33,13 +31,15 @@ internal sealed class ScanIterator : IAsyncDisposable
     /// <param name="bound">The visibility bound: rows with a larger seq are not seen.</param>
     /// <param name="tables">Opens SST readers.</param>
     /// <param name="lifecycle">Refuses reads once the database is closed.</param>
+    /// <param name="readAheadBytes">The scan's read-ahead budget in bytes (<see cref="Settings.ScanReadAheadBytes"/>; 0: none).</param>
     /// <param name="scanToken">Cancels every call of this scan (each call may also pass its own token).</param>
     /// <param name="overlay">
     /// Rows newer than every source (a transaction's own writes, at seq <paramref name="bound"/>), or null; owned by the scan.
     /// </param>
     public ScanIterator(
-        SnapshotPins.Lease snapshot, KeyRange range, ulong bound, TableCache tables, Lifecycle lifecycle, CancellationToken scanToken, IRowIterator? overlay = null)
+        SnapshotPins.Lease snapshot, KeyRange range, ulong bound, TableCache tables, Lifecycle lifecycle, long readAheadBytes, CancellationToken scanToken, IRowIterator? overlay = null)
     {
+        _readAheadBytes = readAheadBytes;
         _overlay = overlay;
         _scanToken = scanToken;
         _snapshot = snapshot;
@@ -124,6 +124,14 @@ internal sealed class ScanIterator : IAsyncDisposable
 
     private async ValueTask<MergeIterator> OpenAsync(CancellationToken cancellationToken)
     {
+        // Blocks where the scan starts are cached like a point lookup's; the blocks it reads ahead are not, so a long scan
+        // does not evict the working set of point lookups. Every source shares the scan's read-ahead budget.
+        var readOptions = new SstReadOptions
+        {
+            CacheBlocks = false,
+            CacheStartBlocks = true,
+            ReadAhead = _readAheadBytes > 0 ? ReadAheadBudget.ForScan(_readAheadBytes) : null,
+        };
         var sources = new List<IRowIterator>(2 + _state.Immutables.Length + _state.L0.Length + _state.SortedRuns.Length);
         if (_overlay is not null)
         {
@@ -144,7 +152,7 @@ internal sealed class ScanIterator : IAsyncDisposable
                 if (table.Overlaps(_range))
                 {
                     var reader = await _tables.GetAsync(table, cancellationToken).ConfigureAwait(false);
-                    sources.Add(reader.CreateIterator(_range, ScanReadOptions));
+                    sources.Add(reader.CreateIterator(_range, readOptions));
                 }
             }
         }
@@ -160,7 +168,7 @@ internal sealed class ScanIterator : IAsyncDisposable
 
         foreach (var run in _state.SortedRuns)
         {
-            sources.Add(new SortedRunIterator(run, _range, _tables, ScanReadOptions));
+            sources.Add(new SortedRunIterator(run, _range, _tables, readOptions));
         }
 
         return new MergeIterator(sources, new MergeOptions { MaxSeq = _bound, NewestOnly = true, HideTombstones = true });
