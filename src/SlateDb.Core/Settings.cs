@@ -61,7 +61,8 @@ public sealed class Settings
     /// <summary>
     /// The most bytes one scan reads ahead of the rows it returns, across all the SSTs it merges. A scan starts with the
     /// single block where it starts (served from the block cache when there); once it moves on, it requests blocks
-    /// ahead with ranged GETs that double in size up to 1 MiB, with up to 8 in flight, within this budget. Blocks read
+    /// ahead with ranged GETs that double in size up to 1 MiB, one ahead and more (up to 8) while it waits for the
+    /// store, within this budget. Blocks read
     /// ahead bypass the block cache, so a long scan does not evict what point lookups use. Default 8 MiB; 0 reads one
     /// block per request.
     /// </summary>

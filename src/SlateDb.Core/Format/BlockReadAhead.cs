@@ -36,7 +36,7 @@ internal sealed class BlockReadAhead
 
     private int _next;   // the first block not yet requested
     private int _size;   // blocks of the next request
-    private int _depth;  // requests kept queued ahead
+    private int _depth;  // requests kept queued ahead: with ramp, -1 at a start, then 1, then one more each time the reader waits for a GET
     private bool _disposed;
 
     /// <param name="reader">The SST.</param>
@@ -71,9 +71,9 @@ internal sealed class BlockReadAhead
 
             var movedOn = sequential && b == _first + _count;
             ReleaseGroup();
-            if (movedOn && _budget is { Ramp: true })
+            if (movedOn && _budget is { Ramp: true } && _depth < 1)
             {
-                _depth = Math.Min(_depth + 1, _budget.MaxRequests);
+                _depth++;
             }
         }
 
@@ -125,6 +125,11 @@ internal sealed class BlockReadAhead
     private async ValueTask<DataBlock> TakeHeadAsync(int b, CancellationToken ct)
     {
         var head = _queue!.Dequeue();
+        if (!head.Task.IsCompleted)
+        {
+            Deepen();   // the reader waits for the store: keep more requests in flight
+        }
+
         ReadOnlyMemory<byte> data;
         try
         {
@@ -157,6 +162,11 @@ internal sealed class BlockReadAhead
         long taken = 0;
         if (!gap && _budget is { } budget)
         {
+            if (sequential && _depth >= 1)
+            {
+                Deepen();   // the read-ahead did not reach this block: the reader waits for the store
+            }
+
             _next = b;
             count = RequestBlocks(b, _size);
             taken = _reader.Index.RangeLength(b, count);
@@ -262,6 +272,14 @@ internal sealed class BlockReadAhead
         }
 
         return count;
+    }
+
+    private void Deepen()
+    {
+        if (_budget is { Ramp: true } budget)
+        {
+            _depth = Math.Min(_depth + 1, budget.MaxRequests);
+        }
     }
 
     private void Grow()

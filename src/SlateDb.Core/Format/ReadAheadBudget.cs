@@ -14,9 +14,10 @@ namespace SlateDb.Format;
 /// <para>
 /// With <see cref="Ramp"/> (scans) an iterator starts with the single block where it starts reading, and reads ahead
 /// only once it moves on sequentially: the next request is <see cref="FirstRequestBlocks"/> blocks, each later one
-/// twice the one before up to <see cref="MaxRequestBytes"/>, and the number of requests it keeps ahead grows by one
-/// for every request it consumes. A short scan thus costs one block (or one small request more); a long one soon has
-/// several large ranged GETs in flight. Without ramp (compaction) every request is <see cref="FirstRequestBlocks"/>
+/// twice the one before up to <see cref="MaxRequestBytes"/>. It keeps one request ahead, and one more (up to
+/// <see cref="MaxRequests"/>) each time it has to wait for a GET: where GETs are slow (an object store) several are
+/// soon in flight, where they are fast (local files, whose reads are memory copies that would only compete with the
+/// reader for CPU) one stays enough. A short scan thus costs one block (or one small request more). Without ramp (compaction) every request is <see cref="FirstRequestBlocks"/>
 /// blocks and one request is kept ahead from the start.
 /// </para>
 /// </remarks>
