@@ -7,6 +7,11 @@ if (args.Length > 0 && args[0] is "compare" or "cost")
     return await SlateDb.Bench.Compare.CompareCommand.RunAsync(args[0], args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "scancold")
+{
+    return await ScanColdBench.RunAsync(args[1..]);
+}
+
 BenchOptions options;
 try
 {

@@ -96,7 +96,7 @@ public sealed class DbReader : IAsyncDisposable
         _engine.Lifecycle.ThrowIfNotReadable();
         _engine.Services.Metrics.Scan();
         return new DbIterator(
-            new ScanIterator(_engine.Pins.Pin(_engine.State), range, ulong.MaxValue, _engine.Tables, _engine.Lifecycle, _engine.Services.Resolution, cancellationToken), _engine.Services.DbPath);
+            new ScanIterator(_engine.Pins.Pin(_engine.State), range, ulong.MaxValue, _engine.Tables, _engine.Lifecycle, _engine.Services.Resolution, _engine.Services.Settings.ScanReadAheadBytes, cancellationToken), _engine.Services.DbPath);
     }
 
     /// <summary>

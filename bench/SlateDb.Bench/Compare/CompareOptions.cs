@@ -35,7 +35,7 @@ internal sealed class CompareOptions
     public static readonly string[] AllWorkloads =
     [
         "fillseq", "fillrandom", "readrandom", "readmissing", "scan10", "scanall", "readrandom-reopen", "mixed-80-20",
-        "durable-1", "durable-64",
+        "scanall-reopen", "durable-1", "put-1", "durable-64",
     ];
 
     public long Num { get; private set; } = 1_000_000;

@@ -14,7 +14,7 @@ internal static class CompareReport
         var peers = engines.Where(e => e != "SlateDb").ToList();
 
         w.WriteLine();
-        w.WriteLine($"ops/s, median of {o.Rounds} round(s) (rows/s for scanall; scans/s for scan10)");
+        w.WriteLine($"ops/s, median of {o.Rounds} round(s) (rows/s for scanall and scanall-reopen; scans/s for scan10; put-1: single object-store PUTs, SlateDb only)");
         w.WriteLine();
         w.WriteLine("| workload | " + string.Join(" | ", engines) + (peers.Count > 0 && engines.Contains("SlateDb") ? " | SlateDb / best peer |" : " |"));
         w.WriteLine("|---|" + string.Concat(engines.Select(_ => "---:|")) + (peers.Count > 0 && engines.Contains("SlateDb") ? "---:|" : ""));

@@ -6,8 +6,9 @@ namespace SlateDb.Bench.Compare;
 /// The workload definition every engine runs, in this order, in one round:
 /// fillseq (loads the read database: keys 0, 2, 4, … so that odd keys are missing but inside the key range),
 /// a memtable flush, readrandom (warmed by one unmeasured pass), readmissing, scan10, scanall, a reopen,
-/// readrandom-reopen (cold block cache), mixed-80-20 (4 clients: 80 % gets, 20 % single puts), then fillrandom,
-/// durable-1 and durable-64 each on a fresh database. Only the operations are timed; fills then flush their
+/// readrandom-reopen (cold block cache), mixed-80-20 (4 clients: 80 % gets, 20 % single puts), another reopen and
+/// scanall-reopen (a full scan with a cold block cache), then fillrandom, durable-1 (followed, on SlateDb, by put-1:
+/// single store PUTs of the same size, the floor under a durable put) and durable-64 each on a fresh database. Only the operations are timed; fills then flush their
 /// memtable inside the byte count, not the time.
 /// </summary>
 internal sealed class CompareWorkloads(CompareOptions o, EngineKind kind, Action<string, Sample> record)
@@ -28,7 +29,7 @@ internal sealed class CompareWorkloads(CompareOptions o, EngineKind kind, Action
                 KeyAt(2 * Below(r, o.Num), k);
                 _ = await c.ScanAsync(k, 10);
             });
-            await ScanAllAsync(db);
+            await ScanAllAsync("scanall", db);
         }
         finally
         {
@@ -58,6 +59,13 @@ internal sealed class CompareWorkloads(CompareOptions o, EngineKind kind, Action
             await db.DisposeAsync();
         }
 
+        if (Wanted("scanall-reopen"))
+        {
+            db = await OpenAsync(load, false);
+            await using var _ = db;
+            await ScanAllAsync("scanall-reopen", db);
+        }
+
         if (Wanted("fillrandom"))
         {
             db = await OpenAsync(Path.Combine(root, "random"), false);
@@ -76,8 +84,39 @@ internal sealed class CompareWorkloads(CompareOptions o, EngineKind kind, Action
                     KeyAt(2 * Below(r, o.Num), k);
                     await c.PutDurableAsync(k, _keys.Value(writers));
                 });
+                if (writers == 1 && db is SlateDbEngine slate)
+                {
+                    await SinglePutsAsync(slate, o.DurableOpsFor(1));
+                }
             }
         }
+    }
+
+    // put-1: what one durable put costs at least on this store: one create-if-absent PUT at a time of an object the size
+    // of the WAL objects durable-1 wrote just before (one row each), to new paths beside the database.
+    private async Task SinglePutsAsync(SlateDbEngine db, long ops)
+    {
+        if (!Wanted("put-1"))
+        {
+            return;
+        }
+
+        var counters = StoreCounters.From(db.Store);
+        var size = counters.Puts > 0 ? (int)Math.Clamp(counters.BytesWritten / counters.Puts, 64, 1 << 20) : 512;
+        var data = new byte[size];
+        new DbRandom((ulong)o.Seed).NextBytes(data);
+        using var measure = Measure.Start();
+        var requests = Requests(db);
+        var latencies = new Latencies((int)ops);
+        var start = TimeProvider.System.GetTimestamp();
+        for (long i = 0; i < ops; i++)
+        {
+            var t0 = TimeProvider.System.GetTimestamp();
+            await db.Store.PutAsync($"{db.Path}-puts/{i:D20}", data, SlateDb.ObjectStore.PutMode.Create);
+            latencies.Record(t0, TimeProvider.System.GetTimestamp());
+        }
+
+        Report("put-1", ops, TimeProvider.System.GetElapsedTime(start), latencies, measure, requests, db);
     }
 
     private ValueTask<ICompareEngine> OpenAsync(string dir, bool durable)
@@ -131,9 +170,9 @@ internal sealed class CompareWorkloads(CompareOptions o, EngineKind kind, Action
         Report(name, o.Num, elapsed, latencies, measure, requests, db);
     }
 
-    private async Task ScanAllAsync(ICompareEngine db)
+    private async Task ScanAllAsync(string name, ICompareEngine db)
     {
-        if (!Wanted("scanall"))
+        if (!Wanted(name))
         {
             return;
         }
@@ -150,7 +189,7 @@ internal sealed class CompareWorkloads(CompareOptions o, EngineKind kind, Action
             throw new InvalidOperationException($"{kind.Name}: the full scan returned {rows:N0} rows; the fill wrote {o.Num:N0}.");
         }
 
-        Report("scanall", rows, elapsed, latencies, measure, requests, db);
+        Report(name, rows, elapsed, latencies, measure, requests, db);
     }
 
     // Runs `ops` operations from `clients` concurrent clients; each takes the next operation until none is left.

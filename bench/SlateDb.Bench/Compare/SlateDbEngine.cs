@@ -8,14 +8,18 @@ internal sealed class SlateDbEngine : ICompareEngine
     private static readonly WriteOptions NoWait = new() { AwaitDurable = false };
     private readonly Db _db;
 
-    private SlateDbEngine(Db db, InstrumentedObjectStore store)
+    private SlateDbEngine(Db db, InstrumentedObjectStore store, string path)
     {
         _db = db;
         Store = store;
+        Path = path;
     }
 
     /// <summary>The store as the database sees it, counting its requests.</summary>
     public InstrumentedObjectStore Store { get; }
+
+    /// <summary>The database's path in <see cref="Store"/>.</summary>
+    public string Path { get; }
 
     /// <summary>
     /// SlateDb on local files in the folder it is given, or, with <paramref name="storeUri"/>, on that store under a
@@ -40,8 +44,8 @@ internal sealed class SlateDbEngine : ICompareEngine
 
     /// <summary>The database path on a named store for a bench folder: unique per run, deleted by the caller.</summary>
     public static string RemotePath(string dir)
-        => "bench-compare/" + Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(dir))) + "/" +
-           Path.GetFileName(Path.GetDirectoryName(dir)) + "/" + Path.GetFileName(dir);
+        => "bench-compare/" + System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(System.IO.Path.GetDirectoryName(dir))) + "/" +
+           System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(dir)) + "/" + System.IO.Path.GetFileName(dir);
 
     /// <summary>Opens the database at <paramref name="path"/> of <paramref name="store"/>.</summary>
     public static async ValueTask<SlateDbEngine> OpenAsync(IObjectStore store, string path, CompareOptions o, TimeProvider time)
@@ -49,7 +53,7 @@ internal sealed class SlateDbEngine : ICompareEngine
         var instrumented = store as InstrumentedObjectStore ?? new InstrumentedObjectStore(store);
         var settings = new Settings { BlockCacheBytes = o.CacheBytes };
         var db = await Db.Builder(path, instrumented).WithSettings(settings).WithTimeProvider(time).WithSeed(o.Seed).BuildAsync();
-        return new SlateDbEngine(db, instrumented);
+        return new SlateDbEngine(db, instrumented, path);
     }
 
     public async ValueTask WriteAsync(byte[][] keys, ReadOnlyMemory<byte>[] values, int count)

@@ -170,7 +170,7 @@ internal sealed class CompactionExecutor
         DbRandom random,
         CancellationToken cancellationToken)
     {
-        var readOptions = new SstReadOptions { CacheBlocks = false, ReadAheadBlocks = _settings.ReadAheadBlocks };
+        var readOptions = new SstReadOptions { CacheBlocks = false, ReadAhead = ReadAheadBudget.FixedGroups(_settings.ReadAheadBlocks) };
         var sources = new List<IRowIterator>(l0.Length + runs.Length);
         foreach (var view in l0)
         {

@@ -4,9 +4,8 @@ namespace SlateDb.Format;
 
 /// <summary>
 /// Iterates the rows of one SST within a key range, block by block. Rows inside a loaded block are produced
-/// synchronously with no allocation; crossing into a block not yet loaded takes the cache or one ranged GET for a group
-/// of <see cref="SstReadOptions.ReadAheadBlocks"/> consecutive blocks, and with read-ahead the next group is requested
-/// while the current one is consumed.
+/// synchronously with no allocation; crossing into a block not yet loaded goes through <see cref="BlockReadAhead"/>
+/// (the cache, or ranged GETs, several in flight ahead of the reader when the options give a read-ahead budget).
 /// </summary>
 /// <remarks>
 /// Range bounds: the start is applied by seeking; the end is only compared in blocks whose index key reaches it (earlier
@@ -25,12 +24,7 @@ internal sealed class SstIterator : IRowIterator
     private int _block = -1;
     private bool _started;
     private bool _exhausted;
-    private ReadOnlyMemory<byte> _group;
-    private int _groupFirst;
-    private int _groupCount;
-    private Task<ReadOnlyMemory<byte>>? _prefetch;
-    private int _prefetchFirst;
-    private int _prefetchCount;
+    private readonly BlockReadAhead? _blocks;
 
     public SstIterator(SstReader reader, KeyRange range, SstReadOptions options)
     {
@@ -54,6 +48,8 @@ internal sealed class SstIterator : IRowIterator
                 _stopBlock = 0;
             }
         }
+
+        _blocks = reader.InMemory ? null : new BlockReadAhead(reader, options, _stopBlock);
     }
 
     /// <inheritdoc />
@@ -102,7 +98,7 @@ internal sealed class SstIterator : IRowIterator
     public ValueTask DisposeAsync()
     {
         _exhausted = true;
-        DropPrefetch();
+        _blocks?.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -161,97 +157,14 @@ internal sealed class SstIterator : IRowIterator
         return Verdict.Yield;
     }
 
-    // Loads block b into the cursor: from the current read-ahead group, the cache, the pending prefetch, or a new GET.
+    // Loads block b into the cursor: decoded from memory, or through the read-ahead (group, cache, queued GET, new GET).
     private async ValueTask LoadAsync(int b, CancellationToken ct)
     {
-        DataBlock block;
-        if (_reader.InMemory)
-        {
-            block = await _reader.ReadBlockAsync(b, cache: false, ct).ConfigureAwait(false);
-        }
-        else if (b >= _groupFirst && b < _groupFirst + _groupCount)
-        {
-            block = DecodeFromGroup(b);
-        }
-        else if (_reader.TryGetCached(b, out var cached))
-        {
-            block = cached;
-        }
-        else
-        {
-            if (_prefetch is { } pending && _prefetchFirst == b)
-            {
-                _prefetch = null;
-                _groupCount = 0;
-                _group = await pending.ConfigureAwait(false);
-                (_groupFirst, _groupCount) = (_prefetchFirst, _prefetchCount);
-            }
-            else
-            {
-                DropPrefetch();
-                var count = GroupSize(b);
-                _groupCount = 0;
-                _group = await _reader.FetchBlocksAsync(b, count, ct).ConfigureAwait(false);
-                (_groupFirst, _groupCount) = (b, count);
-            }
-
-            block = DecodeFromGroup(b);
-            StartPrefetch(_groupFirst + _groupCount, ct);
-        }
-
+        var block = _reader.InMemory
+            ? await _reader.ReadBlockAsync(b, cache: false, ct).ConfigureAwait(false)
+            : await _blocks!.GetAsync(b, sequential: _block >= 0 && b == _block + 1, ct).ConfigureAwait(false);
         _block = b;
         _cursor.Reset(block);
-    }
-
-    private DataBlock DecodeFromGroup(int b)
-    {
-        var block = _reader.DecodeBlock(b, _reader.SliceGroup(_group, _groupFirst, b));
-        if (_options.CacheBlocks)
-        {
-            _reader.AddToCache(block);
-        }
-
-        return block;
-    }
-
-    // Blocks to fetch from b on: up to the read-ahead, stopping before the range's last block or a cached block.
-    private int GroupSize(int b)
-    {
-        var count = 1;
-        while (count < _options.ReadAheadBlocks && b + count < _stopBlock
-               && _reader.Index.RangeLength(b, count + 1) <= SstFormat.MaxReadAheadBytes
-               && !_reader.IsCached(b + count))
-        {
-            count++;
-        }
-
-        return count;
-    }
-
-    private void StartPrefetch(int b, CancellationToken ct)
-    {
-        while (b < _stopBlock && _reader.IsCached(b))
-        {
-            b++;
-        }
-
-        if (_options.ReadAheadBlocks <= 1 || b >= _stopBlock || _prefetch is not null)
-        {
-            return;
-        }
-
-        _prefetchFirst = b;
-        _prefetchCount = GroupSize(b);
-        _prefetch = _reader.FetchBlocksAsync(b, _prefetchCount, ct);
-    }
-
-    private void DropPrefetch()
-    {
-        if (_prefetch is { } pending)
-        {
-            _prefetch = null;
-            _ = pending.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        }
     }
 
     private enum Verdict

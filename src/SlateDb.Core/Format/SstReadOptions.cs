@@ -10,8 +10,21 @@ internal sealed record SstReadOptions
     public bool CacheBlocks { get; init; } = true;
 
     /// <summary>
-    /// How many consecutive blocks one request fetches. Above 1 the iterator also fetches the next group while the
-    /// current one is consumed, so a scan waits for the store at most once.
+    /// Whether a block fetched alone where a read starts (the first block of a scan, or of a seek) goes into the block
+    /// cache even when <see cref="CacheBlocks"/> is false: such a block is what a point lookup would have cached, while
+    /// the blocks a long scan reads ahead would only evict the working set.
+    /// </summary>
+    public bool CacheStartBlocks { get; init; }
+
+    /// <summary>
+    /// Fixed read-ahead groups: how many consecutive blocks one request fetches, the next group requested while the
+    /// current one is consumed (above 1; ignored when <see cref="ReadAhead"/> is set).
     /// </summary>
     public int ReadAheadBlocks { get; init; } = 1;
+
+    /// <summary>
+    /// The read-ahead budget the iterators of one scan share (sizes, concurrency and bytes in flight), or null for
+    /// <see cref="ReadAheadBlocks"/>. An options instance carrying a budget belongs to one scan.
+    /// </summary>
+    public ReadAheadBudget? ReadAhead { get; init; }
 }

@@ -128,7 +128,7 @@ internal static class DbReads
         engine.Lifecycle.ThrowIfNotReadable();
         engine.Services.Metrics.Scan();
         return new DbIterator(
-            new ScanIterator(engine.Pins.Pin(engine.State), range, bound, engine.Tables, engine.Lifecycle, engine.Services.Resolution, cancellationToken, overlay),
+            new ScanIterator(engine.Pins.Pin(engine.State), range, bound, engine.Tables, engine.Lifecycle, engine.Services.Resolution, engine.Services.Settings.ScanReadAheadBytes, cancellationToken, overlay),
             engine.Services.DbPath,
             DbTracing.Enabled ? DbTracing.StartDetached("slatedb.scan", engine.Services.DbPath) : null);
     }

@@ -12,9 +12,6 @@ namespace SlateDb.Read;
 /// </summary>
 internal sealed class ScanIterator : IAsyncDisposable
 {
-    // Scans read a few blocks per request and do not fill the block cache with data blocks point lookups may need.
-    private static readonly SstReadOptions ScanReadOptions = new() { CacheBlocks = false, ReadAheadBlocks = 64 };
-
     private readonly SnapshotPins.Lease _snapshot;
     private readonly DbState _state;
     private readonly KeyRange _range;
@@ -24,6 +21,7 @@ internal sealed class ScanIterator : IAsyncDisposable
     private readonly CancellationToken _scanToken;
     private readonly IRowIterator? _overlay;
     private readonly ReadResolution _resolution;
+    private readonly long _readAheadBytes;
     private IRowIterator? _merge;
     private byte[]? _lastKey;
     private bool _exhausted;
@@ -35,6 +33,7 @@ internal sealed class ScanIterator : IAsyncDisposable
     /// <param name="tables">Opens SST readers.</param>
     /// <param name="lifecycle">Refuses reads once the database is closed.</param>
     /// <param name="resolution">Resolves merge operands and expiry times (at the time the scan starts).</param>
+    /// <param name="readAheadBytes">The scan's read-ahead budget in bytes (<see cref="Settings.ScanReadAheadBytes"/>; 0: none).</param>
     /// <param name="scanToken">Cancels every call of this scan (each call may also pass its own token).</param>
     /// <param name="overlay">
     /// Rows newer than every source (a transaction's own writes, at seq <paramref name="bound"/>), or null; owned by the scan.
@@ -46,10 +45,12 @@ internal sealed class ScanIterator : IAsyncDisposable
         TableCache tables,
         Lifecycle lifecycle,
         ReadResolution resolution,
+        long readAheadBytes,
         CancellationToken scanToken,
         IRowIterator? overlay = null)
     {
         _resolution = resolution;
+        _readAheadBytes = readAheadBytes;
         _overlay = overlay;
         _scanToken = scanToken;
         _snapshot = snapshot;
@@ -134,6 +135,14 @@ internal sealed class ScanIterator : IAsyncDisposable
 
     private async ValueTask<IRowIterator> OpenAsync(CancellationToken cancellationToken)
     {
+        // Blocks where the scan starts are cached like a point lookup's; the blocks it reads ahead are not, so a long scan
+        // does not evict the working set of point lookups. Every source shares the scan's read-ahead budget.
+        var readOptions = new SstReadOptions
+        {
+            CacheBlocks = false,
+            CacheStartBlocks = true,
+            ReadAhead = _readAheadBytes > 0 ? ReadAheadBudget.ForScan(_readAheadBytes) : null,
+        };
         var sources = new List<IRowIterator>(2 + _state.Immutables.Length + _state.L0.Length + _state.SortedRuns.Length);
         if (_overlay is not null)
         {
@@ -154,7 +163,7 @@ internal sealed class ScanIterator : IAsyncDisposable
                 if (table.Overlaps(_range))
                 {
                     var reader = await _tables.GetAsync(table, cancellationToken).ConfigureAwait(false);
-                    sources.Add(reader.CreateIterator(_range, ScanReadOptions));
+                    sources.Add(reader.CreateIterator(_range, readOptions));
                 }
             }
         }
@@ -170,7 +179,7 @@ internal sealed class ScanIterator : IAsyncDisposable
 
         foreach (var run in _state.SortedRuns)
         {
-            sources.Add(new SortedRunIterator(run, _range, _tables, ScanReadOptions));
+            sources.Add(new SortedRunIterator(run, _range, _tables, readOptions));
         }
 
         // Every visible version goes to the resolver, which keeps the newest unless merge operands or expiry need older ones.
