@@ -6,7 +6,8 @@ namespace SlateDb.Read;
 
 /// <summary>
 /// A scan over one snapshot of the database: the newest visible version of each key in the range, tombstones hidden,
-/// merged from every source (memtables, L0 SSTs that overlap the range, sorted runs). The sources are opened on the
+/// merged from every source (memtables, L0 SSTs that overlap the range, sorted runs); a version older than a range
+/// tombstone (at or below the bound) that covers its key is hidden too. The sources are opened on the
 /// first move, so creating a scan costs nothing. The snapshot stays pinned until the scan is disposed, so the collector
 /// of this process never deletes an SST under it (<see cref="SnapshotPins"/>).
 /// </summary>
@@ -24,6 +25,7 @@ internal sealed class ScanIterator : IAsyncDisposable
     private readonly CancellationToken _scanToken;
     private readonly IRowIterator? _overlay;
     private MergeIterator? _merge;
+    private RangeTombstoneList _tombstones = RangeTombstoneList.Empty;
     private byte[]? _lastKey;
     private bool _exhausted;
     private bool _disposed;
@@ -62,13 +64,19 @@ internal sealed class ScanIterator : IAsyncDisposable
         }
 
         var merge = _merge ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
-        if (!await merge.MoveNextAsync(cancellationToken).ConfigureAwait(false) || _range.IsPastEnd(merge.Current.Key.Span))
+        Row row;
+        do
         {
-            _exhausted = true;
-            return null;
-        }
+            if (!await merge.MoveNextAsync(cancellationToken).ConfigureAwait(false) || _range.IsPastEnd(merge.Current.Key.Span))
+            {
+                _exhausted = true;
+                return null;
+            }
 
-        var row = merge.Current;
+            row = merge.Current;
+        }
+        while (_tombstones.Deletes(row.Key.Span, row.Seq, _bound));
+
         var key = row.Key.ToArray();
         _lastKey = key;
         return new KeyValue(key, row.Value.ToArray(), row.Seq);
@@ -163,6 +171,17 @@ internal sealed class ScanIterator : IAsyncDisposable
             sources.Add(new SortedRunIterator(run, _range, _tables, ScanReadOptions));
         }
 
-        return new MergeIterator(sources, new MergeOptions { MaxSeq = _bound, NewestOnly = true, HideTombstones = true });
+        var merge = new MergeIterator(sources, new MergeOptions { MaxSeq = _bound, NewestOnly = true, HideTombstones = true });
+        try
+        {
+            _tombstones = await RangeTombstoneSources.CollectAsync(_state, _range, _bound, _tables, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await merge.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return merge;
     }
 }

@@ -77,7 +77,7 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
 
     /// <summary>
     /// Writes every version of <paramref name="memtable"/> with a seq above <paramref name="retainAbove"/> plus the newest
-    /// version at or below it of every key (tombstones kept) as an SST, into <paramref name="output"/> when given (the
+    /// version at or below it of every key (tombstones kept) and every range tombstone as an SST, into <paramref name="output"/> when given (the
     /// result's bytes then live there until it is reused). With the default, only the newest version of each key.
     /// </summary>
     public static async Task<SstBuildResult> BuildSstAsync(
@@ -115,6 +115,11 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
 
                 writer.Add(row);
             }
+        }
+
+        if (!memtable.RangeTombstones.IsEmpty)
+        {
+            writer.AddRangeTombstones(memtable.RangeTombstones);
         }
 
         return writer.Finish();
