@@ -25,7 +25,7 @@ public sealed partial class WriteBatch
         start.Span.CopyTo(_data.AsSpan(offset));
         end.Span.CopyTo(_data.AsSpan(offset + start.Length));
         var tombstone = new RangeTombstone(
-            new ReadOnlyMemory<byte>(_data, offset, start.Length), end.IsEmpty ? null : new ReadOnlyMemory<byte>(_data, offset + start.Length, end.Length), 0);
+            new ReadOnlyMemory<byte>(_data, offset, start.Length), end.IsEmpty ? RangeTombstone.NoEnd : new ReadOnlyMemory<byte>(_data, offset + start.Length, end.Length), 0);
         for (var i = 0; i < _entryCount; i++)
         {
             ref var other = ref _entries[i];

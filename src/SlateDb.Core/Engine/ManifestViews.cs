@@ -28,7 +28,7 @@ internal static class ManifestViews
 
     /// <summary>How far the range tombstones of the SST behind <paramref name="handle"/> reach: null when it has none, else their end (null inside: unbounded).</summary>
     public static TableView.TombstoneReach? ReachOf(SstHandle handle)
-        => handle.RangeTombstones is { } reach ? new TableView.TombstoneReach(reach.Unbounded ? null : reach.End.Memory) : null;
+        => handle.RangeTombstones is { } reach ? new TableView.TombstoneReach(reach.Unbounded ? RangeTombstone.NoEnd : reach.End.Memory) : null;
 
     /// <summary>The L0 SSTs of <paramref name="manifest"/>, newest first; views in <paramref name="known"/> are reused.</summary>
     public static TableView[] L0(ManifestData manifest, DbPaths paths, IReadOnlyDictionary<string, TableView>? known = null)

@@ -66,7 +66,7 @@ internal static class RangeTombstoneBlock
                     $"tombstone {i} is malformed (start {SstFormat.FormatKey(start)}, has_end {hasEnd}, end {SstFormat.FormatKey(end)}, seq {seq})");
             }
 
-            tombstones.Add(new RangeTombstone(start.ToArray(), hasEnd == 1 ? end.ToArray() : null, seq));
+            tombstones.Add(new RangeTombstone(start.ToArray(), hasEnd == 1 ? end.ToArray() : RangeTombstone.NoEnd, seq));
         }
 
         reader.ExpectEnd();

@@ -113,6 +113,6 @@ internal static class SstProperties
             throw reader.Corrupt($"inconsistent range tombstones ({count} at {offset}+{length}, has_end {hasEnd}, end of {end.Length} bytes)");
         }
 
-        return new RangeTombstoneSummary((int)count, hasEnd == 1 ? end.ToArray() : null, (long)offset, (int)length);
+        return new RangeTombstoneSummary((int)count, hasEnd == 1 ? end.ToArray() : SlateDb.Read.RangeTombstone.NoEnd, (long)offset, (int)length);
     }
 }

@@ -15,6 +15,12 @@ internal readonly record struct RangeTombstone(ReadOnlyMemory<byte> Start, ReadO
     /// <summary>The start stored for a range without a lower bound: the smallest non-empty key.</summary>
     public static ReadOnlyMemory<byte> UnboundedStart { get; } = new byte[] { 0 };
 
+    /// <summary>
+    /// An absent end, typed: a bare <c>null</c> in a conditional next to a <see cref="ReadOnlyMemory{T}"/> converts
+    /// through <c>byte[]</c> to an empty, non-null end, which would cover no key at all.
+    /// </summary>
+    public static ReadOnlyMemory<byte>? NoEnd => null;
+
     /// <summary>Whether <paramref name="key"/> lies in the tombstone's range.</summary>
     public bool Covers(ReadOnlySpan<byte> key)
         => KeyCompare.Compare(key, Start.Span) >= 0 && (End is not { } end || KeyCompare.Compare(key, end.Span) < 0);
@@ -56,10 +62,10 @@ internal readonly record struct RangeTombstone(ReadOnlyMemory<byte> Start, ReadO
 
     /// <summary>The tombstone a <see cref="RowKind.RangeDelete"/> row records.</summary>
     public static RangeTombstone FromRow(in Row row)
-        => new(row.Key, row.Value.IsEmpty ? null : row.Value, row.Seq);
+        => new(row.Key, row.Value.IsEmpty ? NoEnd : row.Value, row.Seq);
 
     /// <summary>A copy whose bounds own their memory.</summary>
-    public RangeTombstone Detach() => new(Start.ToArray(), End is { } end ? end.ToArray() : null, Seq);
+    public RangeTombstone Detach() => new(Start.ToArray(), End is { } end ? end.ToArray() : NoEnd, Seq);
 
     /// <inheritdoc />
     public override string ToString()

@@ -132,7 +132,7 @@ internal sealed class RangeTombstoneList
 
             list.Sort(static (a, b) => b.CompareTo(a));
             var unique = list.Distinct().ToArray();
-            ReadOnlyMemory<byte>? end = i + 1 < bounds.Count ? bounds[i + 1] : null;
+            ReadOnlyMemory<byte>? end = i + 1 < bounds.Count ? bounds[i + 1] : RangeTombstone.NoEnd;
             if (starts.Count > 0 && ends[^1] is { } previousEnd && KeyCompare.Compare(previousEnd.Span, bounds[i].Span) == 0
                 && seqs[^1].AsSpan().SequenceEqual(unique))
             {
