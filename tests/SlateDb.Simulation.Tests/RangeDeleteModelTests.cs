@@ -18,9 +18,9 @@ public sealed class RangeDeleteModelTests(ITestOutputHelper output)
     private const string Padding = "0123456789abcdefghijklmnopqrstuvwxyz";
 
     [Theory]
-    [InlineData(1, 700)]
-    [InlineData(2, 700)]
-    [InlineData(3, 700)]
+    [InlineData(1, 1500)]
+    [InlineData(2, 1500)]
+    [InlineData(3, 1500)]
     public async Task Random_range_deletes_match_the_model(int seed, int steps)
     {
         var random = new Random(seed);
