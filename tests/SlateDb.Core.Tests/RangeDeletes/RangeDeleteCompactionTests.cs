@@ -1,8 +1,10 @@
 using SlateDb.Compaction;
 using SlateDb.Core.Tests.Read;
 using SlateDb.Format;
+using SlateDb.Layout;
 using SlateDb.ObjectStore;
 using SlateDb.Read;
+using SlateDb.Verify;
 using Xunit;
 using static SlateDb.Core.Tests.Compaction.CompactionKit;
 using static SlateDb.Core.Tests.Db.DbKit;
@@ -63,6 +65,14 @@ public sealed class RangeDeleteCompactionTests
             await db.FlushAsync(FlushType.MemTable);
             var withTombstone = (await LatestManifestAsync(store)).Value;
             Assert.Contains(withTombstone.L0, h => h.RangeTombstones is not null);
+
+            // The verifier reads the tombstone block and holds the manifest's reach against it.
+            var verifier = new DatabaseVerifier(store, store, new DbPaths(DbPath));
+            Assert.Empty((await verifier.VerifyAsync(withTombstone, "manifest", null, CancellationToken.None)).Problems);
+            var tampered = withTombstone.Clone();
+            tampered.L0.First(h => h.RangeTombstones is not null).RangeTombstones = null;
+            var problem = Assert.Single((await verifier.VerifyAsync(tampered, "manifest", null, CancellationToken.None)).Problems);
+            Assert.Contains("range tombstones", problem.Message);
         }
 
         await using (var compactor = await Compactor.OpenAsync(DbPath, store, settings, Clock()))
