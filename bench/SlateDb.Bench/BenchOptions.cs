@@ -31,6 +31,9 @@ internal sealed class BenchOptions
                        (--isolation batch); reports the abort rate (not part of all)
           getmany      rounds of 100 random keys after a fill to L0: one GetManyAsync vs 100 GetAsync, cold
                        (a fresh instance per round) and warm (not part of all)
+          deleterange  after a fill of --num keys (default 1 M) to L0: one durable DeleteRangeAsync over all of
+                       them vs deleting them one by one in durable batches of 1000; time and bytes to the store,
+                       memtable flush included (not part of all)
           all          each of the above once with defaults (fillrandom with batch 1 and 100,
                        durable with 1, 64 and 1000 writers), then a summary table
 
@@ -97,6 +100,7 @@ internal sealed class BenchOptions
         "readrandom" => 300_000,
         "transaction" => 200_000,
         "getmany" => 100_000,
+        "deleterange" => 1_000_000,
         "clone" or "copy" => (long)Math.Ceiling(1.05 * 1024 * 1024 * 1024 / ValueSize),
         "promote" => 8_000,
         _ => 1_000_000,
@@ -113,7 +117,7 @@ internal sealed class BenchOptions
             throw new ArgumentException("Name a workload first.");
         }
 
-        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "compaction" or "clone" or "copy" or "promote" or "transaction" or "getmany" or "all"))
+        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "compaction" or "clone" or "copy" or "promote" or "transaction" or "getmany" or "deleterange" or "all"))
         {
             throw new ArgumentException($"Unknown workload '{args[0]}'.");
         }
