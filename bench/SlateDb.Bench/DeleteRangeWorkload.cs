@@ -8,7 +8,6 @@ namespace SlateDb.Bench;
 internal static class DeleteRangeWorkload
 {
     private const int DeletesPerBatch = 1000;
-    private static readonly WriteOptions NoWait = new() { AwaitDurable = false };
     private static readonly TimeProvider Clock = TimeProvider.System;
 
     public static async Task<IReadOnlyList<BenchResult>> RunAsync(BenchOptions o)
@@ -67,18 +66,7 @@ internal static class DeleteRangeWorkload
     private static async Task<BenchRun> FilledAsync(BenchOptions o, KeySource keys, long num, string label)
     {
         var run = await BenchRun.OpenAsync(o, label);
-        for (long first = 0; first < num; first += 1000)
-        {
-            using var fill = new WriteBatch();
-            for (var i = first; i < Math.Min(num, first + 1000); i++)
-            {
-                fill.Put(keys.Key(i), keys.Value(i).Span);
-            }
-
-            await run.Db.WriteAsync(fill, NoWait);
-        }
-
-        await run.Db.FlushAsync(FlushType.MemTable);
+        await run.FillToL0Async(keys, num);
         run.Store.Reset();
         return run;
     }
