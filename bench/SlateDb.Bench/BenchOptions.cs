@@ -35,6 +35,9 @@ internal sealed class BenchOptions
                        (a fresh instance per round) and warm (not part of all)
           merge        counter increments of 1 000 counters (--writers workers, default 1): merge operands with an
                        adding merge operator against get + put, then every counter read back (not part of all)
+          deleterange  after a fill of --num keys (default 1 M) to L0: one durable DeleteRangeAsync over all of
+                       them vs deleting them one by one in durable batches of 1000; time and bytes to the store,
+                       memtable flush included (not part of all)
           all          each of the above once with defaults (fillrandom with batch 1 and 100,
                        durable with 1, 64 and 1000 writers), then a summary table
 
@@ -102,6 +105,7 @@ internal sealed class BenchOptions
         "transaction" => 200_000,
         "getmany" => 100_000,
         "merge" => 200_000,
+        "deleterange" => 1_000_000,
         "clone" or "copy" => (long)Math.Ceiling(1.05 * 1024 * 1024 * 1024 / ValueSize),
         "promote" => 8_000,
         "cdc" => 1_000_000,
@@ -119,7 +123,7 @@ internal sealed class BenchOptions
             throw new ArgumentException("Name a workload first.");
         }
 
-        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "compaction" or "clone" or "copy" or "promote" or "cdc" or "transaction" or "getmany" or "merge" or "all"))
+        if (args[0] is not ("fillseq" or "fillrandom" or "durable" or "readrandom" or "scan" or "compaction" or "clone" or "copy" or "promote" or "cdc" or "transaction" or "getmany" or "merge" or "deleterange" or "all"))
         {
             throw new ArgumentException($"Unknown workload '{args[0]}'.");
         }

@@ -39,6 +39,24 @@ internal sealed class BenchRun : IAsyncDisposable
         return new BenchRun(store, path, db, temp);
     }
 
+    /// <summary>Puts keys [0, <paramref name="num"/>) in batches of 1000 without awaiting durability, then flushes the memtable to L0.</summary>
+    public async Task FillToL0Async(KeySource keys, long num)
+    {
+        var noWait = new WriteOptions { AwaitDurable = false };
+        for (long first = 0; first < num; first += 1000)
+        {
+            using var fill = new WriteBatch();
+            for (var i = first; i < Math.Min(num, first + 1000); i++)
+            {
+                fill.Put(keys.Key(i), keys.Value(i).Span);
+            }
+
+            await Db.WriteAsync(fill, noWait);
+        }
+
+        await Db.FlushAsync(FlushType.MemTable);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Db.DisposeAsync();

@@ -49,9 +49,9 @@ if (options.Workload is "clone" or "copy")
     return await CloneCopyBench.RunAsync(options);
 }
 
-if (options.Workload is "getmany")
+if (options.Workload is "getmany" or "deleterange")
 {
-    var reads = await TransactionWorkloads.GetManyAsync(options);
+    var reads = options.Workload == "getmany" ? await TransactionWorkloads.GetManyAsync(options) : await DeleteRangeWorkload.RunAsync(options);
     Console.WriteLine(BenchResult.TableHeader);
     reads.ToList().ForEach(r => Console.WriteLine(r.TableRow()));
     reads.ToList().ForEach(r => Console.WriteLine($"{r.Name}: {r.Note}"));

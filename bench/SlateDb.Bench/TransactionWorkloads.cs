@@ -66,18 +66,7 @@ internal static class TransactionWorkloads
         const int Rounds = 20;
         var keys = new KeySource(o);
         await using var run = await BenchRun.OpenAsync(o, "getmany");
-        for (long first = 0; first < num; first += 1000)
-        {
-            using var fill = new WriteBatch();
-            for (var i = first; i < Math.Min(num, first + 1000); i++)
-            {
-                fill.Put(keys.Key(i), keys.Value(i).Span);
-            }
-
-            await run.Db.WriteAsync(fill, NoWait);
-        }
-
-        await run.Db.FlushAsync(FlushType.MemTable);
+        await run.FillToL0Async(keys, num);
         await run.Db.CloseAsync();
 
         var random = new Random(o.Seed);

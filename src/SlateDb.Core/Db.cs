@@ -123,6 +123,22 @@ public sealed class Db : IAsyncDisposable
         return DeleteAsync(Encoding.UTF8.GetBytes(key), writeOptions, cancellationToken);
     }
 
+    /// <summary>
+    /// Deletes every key in <paramref name="range"/> with one durable range tombstone: the cost does not depend on how
+    /// many keys the range holds (they are never read or listed). Gets, scans, snapshots, transactions and readers
+    /// taken after the write no longer see them; compaction reclaims their space.
+    /// </summary>
+    /// <param name="range">The keys to delete (<see cref="KeyRange.All"/>, <see cref="KeyRange.From(ReadOnlyMemory{byte})"/>,
+    /// <see cref="KeyRange.Between(ReadOnlyMemory{byte}, ReadOnlyMemory{byte})"/> or <see cref="KeyRange.Prefix(ReadOnlyMemory{byte})"/>).</param>
+    /// <param name="writeOptions">Whether to wait for durability (the default does).</param>
+    /// <param name="cancellationToken">Stops waiting; the delete may still be applied.</param>
+    /// <exception cref="ArgumentException">The range is empty (the message names both bounds) or a bound is longer than 65 535 bytes.</exception>
+    public async Task<WriteHandle> DeleteRangeAsync(KeyRange range, WriteOptions? writeOptions = null, CancellationToken cancellationToken = default)
+    {
+        using var batch = new WriteBatch().DeleteRange(range);
+        return await WriteAsync(batch, writeOptions, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Applies every operation of <paramref name="batch"/> atomically, under one sequence number.</summary>
     /// <remarks>The batch must not change until the returned task completes; it may be reused afterwards.</remarks>
     /// <exception cref="ArgumentException">

@@ -23,7 +23,7 @@ namespace SlateDb;
 /// changed or disposed while a write of it is in progress, and may be written again or reused after <see cref="Clear"/>.
 /// <see cref="Dispose"/> returns its buffers to a pool.
 /// </remarks>
-public sealed class WriteBatch : IDisposable
+public sealed partial class WriteBatch : IDisposable
 {
     private const int InitialDataBytes = 256;
     private const int InitialEntries = 8;
@@ -313,18 +313,23 @@ public sealed class WriteBatch : IDisposable
             Array.Resize(ref _entries, Math.Max(InitialEntries, _entries.Length * 2));
         }
 
+        // A range delete is not keyed by its start: it never replaces nor is replaced by an operation on that key.
+        var pointOperation = kind != RowKind.RangeDelete;
         var hash = 0;
         var previous = 0;
         if (_entryCount > 0)
         {
-            hash = HashKey(offset, keyLength);
             if (_entryCount == 1)
             {
                 _entries[0].Hash = HashKey(_entries[0].Offset, _entries[0].KeyLength);
             }
 
-            EnsureTable(_entryCount + 1);
-            previous = SupersedeSameKey(offset, keyLength, hash);
+            if (pointOperation)
+            {
+                hash = HashKey(offset, keyLength);
+                EnsureTable(_entryCount + 1);
+                previous = SupersedeSameKey(offset, keyLength, hash);
+            }
         }
 
         if (kind == RowKind.Merge)
@@ -341,7 +346,7 @@ public sealed class WriteBatch : IDisposable
         }
 
         _entries[_entryCount] = new BatchEntry { Offset = offset, KeyLength = keyLength, ValueLength = valueLength, Kind = kind, Hash = hash, Previous = previous };
-        if (_table.Length > 0)
+        if (_table.Length > 0 && pointOperation)
         {
             Insert(_entryCount);
         }
@@ -384,7 +389,7 @@ public sealed class WriteBatch : IDisposable
         _table = new int[Math.Max(16, (int)BitOperations.RoundUpToPowerOf2((uint)entries * 4))];
         for (var i = 0; i < _entryCount; i++)
         {
-            if (!_entries[i].Superseded)
+            if (!_entries[i].Superseded && _entries[i].Kind != RowKind.RangeDelete)
             {
                 Insert(i);
             }

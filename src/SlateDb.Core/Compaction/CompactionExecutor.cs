@@ -23,8 +23,10 @@ namespace SlateDb.Compaction;
 //     returns; nothing here touches the manifest, so a failure leaves only unreferenced objects.
 //
 // Outline
-//   open input readers → sample split keys → per range: MergeIterator (every version) → RetentionIterator →
-//   SstWriter, rolled at the target size at a key boundary → PUT compacted/<ULID>.sst → handles in key order.
+//   open input readers → sample split keys → per range: MergeIterator (every version) → RangeTombstoneFilter (rows
+//   the inputs' range tombstones delete for every reader) → RetentionIterator → SstWriter, rolled at the target size
+//   at a key boundary, with the range tombstones still needed cut to each output's slice of the key space →
+//   PUT compacted/<ULID>.sst → handles in key order.
 
 /// <summary>Merges the inputs of one <see cref="CompactionSpec"/> into new SSTs.</summary>
 internal sealed class CompactionExecutor
@@ -81,13 +83,14 @@ internal sealed class CompactionExecutor
             readers.Add(await tables.GetAsync(view, cancellationToken).ConfigureAwait(false));
         }
 
+        var tombstones = RangeTombstoneList.Combine(readers.Select(r => r.RangeTombstones));
         var ranges = SplitRanges(readers, spec.InputBytes);
         var work = new Task<RangeResult>[ranges.Count];
         for (var i = 0; i < ranges.Count; i++)
         {
             var range = ranges[i];
             var rangeRandom = random.Fork();
-            work[i] = Task.Run(() => MergeRangeAsync(range, l0, runs, tables, spec.IsBottom, minSeq, jobId, rangeRandom, cancellationToken), cancellationToken);
+            work[i] = Task.Run(() => MergeRangeAsync(range, l0, runs, tables, tombstones, spec.IsBottom, minSeq, jobId, rangeRandom, cancellationToken), cancellationToken);
         }
 
         var results = await Task.WhenAll(work).ConfigureAwait(false);
@@ -164,6 +167,7 @@ internal sealed class CompactionExecutor
         TableView[] l0,
         SortedRunView[] runs,
         TableCache tables,
+        RangeTombstoneList tombstones,
         bool bottom,
         ulong minSeq,
         Ulid jobId,
@@ -183,8 +187,15 @@ internal sealed class CompactionExecutor
         }
 
         var merge = new MergeIterator(sources, new MergeOptions { NewestOnly = false, HideTombstones = false });
+        var covered = tombstones.IsEmpty ? null : new RangeTombstoneFilter(merge, tombstones, minSeq);
         var rows = new RetentionIterator(
-            merge, minSeq, bottom, _time.GetUtcNow().ToUnixTimeMilliseconds(), _format.MergeOperator, (key, e) => Log.MergeKeptUnfolded(_logger, _paths.Root, "a compaction", Convert.ToHexString(key.Span), e));
+            (IRowIterator?)covered ?? merge, minSeq, bottom, _time.GetUtcNow().ToUnixTimeMilliseconds(), _format.MergeOperator,
+            (key, e) => Log.MergeKeptUnfolded(_logger, _paths.Root, "a compaction", Convert.ToHexString(key.Span), e));
+
+        // The range tombstones the outputs keep, cut to this range; each output SST gets the part from where the
+        // previous one stopped to its successor's first key, so the outputs' reaches stay disjoint.
+        var keptTombstones = tombstones.Retain(minSeq, bottom).Clip(range.Start, range.End);
+        ReadOnlyMemory<byte>? outputStart = range.Start;
         var outputs = new List<SstHandle>();
         var buffer = new ByteBuffer((int)Math.Min(_settings.TargetSstSizeBytes + (1L << 20), Array.MaxLength));
         long rowsIn = 0, rowsOut = 0, bytesOut = 0;
@@ -200,6 +211,9 @@ internal sealed class CompactionExecutor
                     var row = rows.Current;
                     if (writer is not null && writer.EstimatedSize >= _settings.TargetSstSizeBytes && !SameKey(row, lastKey, lastKeyLength))
                     {
+                        var boundary = row.Key.ToArray();
+                        AddTombstones(writer, keptTombstones.Clip(outputStart, boundary));
+                        outputStart = boundary;
                         var stored = await StoreAsync(writer, jobId, random, cancellationToken).ConfigureAwait(false);
                         writer.Dispose();
                         writer = null;
@@ -213,10 +227,17 @@ internal sealed class CompactionExecutor
                     lastKeyLength = Remember(row, ref lastKey);
                 }
 
-                rowsIn = rowsOut + rows.Dropped;
+                rowsIn = rowsOut + rows.Dropped + (covered?.Dropped ?? 0);
             }
 
-            if (writer is not null && writer.RowCount > 0)
+            var rest = keptTombstones.Clip(outputStart, range.End);
+            if (!rest.IsEmpty)
+            {
+                writer ??= new SstWriter(WriterOptions(), buffer);
+                writer.AddRangeTombstones(rest);
+            }
+
+            if (writer is not null && (writer.RowCount > 0 || writer.HasRangeTombstones))
             {
                 var stored = await StoreAsync(writer, jobId, random, cancellationToken).ConfigureAwait(false);
                 outputs.Add(stored);
@@ -229,6 +250,14 @@ internal sealed class CompactionExecutor
         }
 
         return new RangeResult(outputs, rowsIn, rowsOut, bytesOut);
+    }
+
+    private static void AddTombstones(SstWriter writer, RangeTombstoneList tombstones)
+    {
+        if (!tombstones.IsEmpty)
+        {
+            writer.AddRangeTombstones(tombstones);
+        }
     }
 
     private static bool SameKey(in Row row, byte[] key, int length) => row.Key.Span.SequenceEqual(key.AsSpan(0, length));

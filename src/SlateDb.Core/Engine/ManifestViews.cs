@@ -21,7 +21,14 @@ internal static class ManifestViews
         FormatVersion = info.FormatVersion,
         MinSeq = info.MinSeq,
         MaxSeq = info.MaxSeq,
+        RangeTombstones = info.RangeTombstones is { } tombstones
+            ? new RangeTombstoneReach { End = tombstones.End is { } end ? ByteString.CopyFrom(end.Span) : ByteString.Empty, Unbounded = tombstones.End is null }
+            : null,
     };
+
+    /// <summary>How far the range tombstones of the SST behind <paramref name="handle"/> reach: null when it has none, else their end (null inside: unbounded).</summary>
+    public static TableView.TombstoneReach? ReachOf(SstHandle handle)
+        => handle.RangeTombstones is { } reach ? new TableView.TombstoneReach(reach.Unbounded ? RangeTombstone.NoEnd : reach.End.Memory) : null;
 
     /// <summary>The L0 SSTs of <paramref name="manifest"/>, newest first; views in <paramref name="known"/> are reused.</summary>
     public static TableView[] L0(ManifestData manifest, DbPaths paths, IReadOnlyDictionary<string, TableView>? known = null)
@@ -125,7 +132,7 @@ internal static class ManifestViews
             var path = owner.CompactedSstPath(id);
             return _known is not null && _known.TryGetValue(path, out var view)
                 ? view
-                : new TableView(id.ToString(), path, handle.FirstKey.Memory, handle.LastKey.Memory, (long)handle.Size);
+                : new TableView(id.ToString(), path, handle.FirstKey.Memory, handle.LastKey.Memory, (long)handle.Size, ReachOf(handle));
         }
     }
 }

@@ -125,7 +125,7 @@ internal sealed class BlockCursor
         var keyLength = (long)shared + unshared;
         if (shared > (uint)_keyLength || (atRestart && shared != 0) || keyLength == 0 || keyLength > Limits.MaxKeyLength
             || (long)p + unshared + valueLength > entries.Length || (flags & SstFormat.UnknownFlags) != 0
-            || kind > RowKind.Merge || (kind == RowKind.Delete && valueLength != 0))
+            || (kind == RowKind.Delete && valueLength != 0))
         {
             throw block.Corrupt(
                 $"the entry at offset {start} is malformed (shared {shared} of {_keyLength}, suffix {unshared}, value {valueLength}, flags 0x{flags:x2})");

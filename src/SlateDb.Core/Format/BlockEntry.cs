@@ -103,7 +103,7 @@ internal struct BlockEntry
         var keyLength = (long)shared + unshared;
         if (shared > (uint)previousKeyLength || (atRestart && shared != 0) || keyLength == 0 || keyLength > Limits.MaxKeyLength
             || (long)p + unshared + valueLength > entries.Length || (flags & SstFormat.UnknownFlags) != 0
-            || kind > RowKind.Merge || (kind == RowKind.Delete && valueLength != 0))
+            || (kind == RowKind.Delete && valueLength != 0))
         {
             throw Malformed(block, start, shared, previousKeyLength, unshared, valueLength, flags);
         }

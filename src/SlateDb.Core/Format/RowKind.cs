@@ -11,4 +11,10 @@ internal enum RowKind : byte
 
     /// <summary>A merge operand to fold into the key's value.</summary>
     Merge = 2,
+
+    /// <summary>
+    /// A range tombstone (WAL and memtable only): the key is the range's inclusive start, the value its exclusive end
+    /// (empty: unbounded). Compacted SSTs keep range tombstones in their own block, never as rows.
+    /// </summary>
+    RangeDelete = 3,
 }

@@ -6,19 +6,24 @@ namespace SlateDb.Format;
 /// <summary>
 /// Encodes and decodes the properties block. Layout (little-endian):
 /// <c>u8 kind | u8 codec | u16 bloom_bits_per_key | u64 row_count | u64 min_seq | u64 max_seq | i64 creation_time_ms |
-/// varint first_key_length | first_key | varint last_key_length | last_key</c>. First and last key are the smallest and
-/// largest key (for a WAL SST too); both are empty when the SST has no rows, and so are the seqs then.
+/// varint first_key_length | first_key | varint last_key_length | last_key | [range_tombstones]</c>, where the optional
+/// tail <c>range_tombstones = u64 block_offset | u32 block_length | u32 count | u8 has_end | [varint end_length | end]</c>
+/// locates the range-tombstone block (absent: the SST has none). First and last key are the smallest and largest key
+/// of a row or tombstone start (for a WAL SST too); both are empty when the SST has neither, and so are the seqs then.
 /// </summary>
 internal static class SstProperties
 {
     private const int FixedLength = 2 + sizeof(ushort) + (4 * sizeof(ulong));
+    private const int TombstoneFixedLength = sizeof(ulong) + sizeof(uint) + sizeof(uint) + 1;
 
     /// <summary>Appends the encoded properties of <paramref name="info"/> to <paramref name="output"/>.</summary>
     public static void Write(ByteBuffer output, SstInfo info)
     {
         var first = info.FirstKey.Span;
         var last = info.LastKey.Span;
-        var span = output.GetSpan(FixedLength + (2 * Varint.MaxLength) + first.Length + last.Length);
+        var tombstones = info.RangeTombstones;
+        var endLength = tombstones?.End?.Length ?? 0;
+        var span = output.GetSpan(FixedLength + (3 * Varint.MaxLength) + first.Length + last.Length + TombstoneFixedLength + endLength);
         span[0] = (byte)info.Kind;
         span[1] = (byte)info.Compression;
         BinaryPrimitives.WriteUInt16LittleEndian(span[2..], (ushort)info.BloomBitsPerKey);
@@ -32,7 +37,23 @@ internal static class SstProperties
         p += first.Length;
         p += Varint.Write(span[p..], (uint)last.Length);
         last.CopyTo(span[p..]);
-        output.Advance(p + last.Length);
+        p += last.Length;
+        if (tombstones is not null)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(span[p..], (ulong)tombstones.BlockOffset);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[(p + 8)..], (uint)tombstones.BlockLength);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[(p + 12)..], (uint)tombstones.Count);
+            span[p + 16] = tombstones.End is null ? (byte)0 : (byte)1;
+            p += TombstoneFixedLength;
+            if (tombstones.End is { } end)
+            {
+                p += Varint.Write(span[p..], (uint)end.Length);
+                end.Span.CopyTo(span[p..]);
+                p += end.Length;
+            }
+        }
+
+        output.Advance(p);
     }
 
     /// <summary>Decodes the properties of an object of <paramref name="objectSize"/> bytes.</summary>
@@ -49,8 +70,9 @@ internal static class SstProperties
         var creationTime = reader.ReadInt64();
         var first = reader.ReadLengthPrefixed();
         var last = reader.ReadLengthPrefixed();
+        var tombstones = reader.Remaining > 0 ? ReadTombstones(ref reader, objectSize) : null;
         reader.ExpectEnd();
-        var empty = rowCount == 0;
+        var empty = rowCount == 0 && tombstones is null;
         var valid = kind <= (byte)SstKind.Wal && codec <= (byte)CompressionCodec.Zstd && rowCount >= 0
             && (empty
                 ? first.IsEmpty && last.IsEmpty && minSeq == 0 && maxSeq == 0
@@ -74,6 +96,23 @@ internal static class SstProperties
             Compression = (CompressionCodec)codec,
             CreationTimeMs = creationTime,
             BloomBitsPerKey = bloomBits,
+            RangeTombstones = tombstones,
         };
+    }
+
+    private static RangeTombstoneSummary ReadTombstones(ref SpanReader reader, long objectSize)
+    {
+        var offset = reader.ReadUInt64();
+        var length = reader.ReadUInt32();
+        var count = reader.ReadUInt32();
+        var hasEnd = reader.ReadByte();
+        var end = hasEnd == 1 ? reader.ReadLengthPrefixed() : [];
+        if (count == 0 || count > int.MaxValue || hasEnd > 1 || length < SstFormat.BlockTrailerLength || length > int.MaxValue
+            || offset > (ulong)objectSize || offset + length > (ulong)objectSize || (hasEnd == 1 && (end.IsEmpty || end.Length > Limits.MaxKeyLength)))
+        {
+            throw reader.Corrupt($"inconsistent range tombstones ({count} at {offset}+{length}, has_end {hasEnd}, end of {end.Length} bytes)");
+        }
+
+        return new RangeTombstoneSummary((int)count, hasEnd == 1 ? end.ToArray() : SlateDb.Read.RangeTombstone.NoEnd, (long)offset, (int)length);
     }
 }

@@ -23,8 +23,10 @@ internal sealed class SstReader
     private readonly IndexBlock _index;
     private readonly BloomFilter? _filter;
 
-    private SstReader(IObjectStore? store, ReadOnlyMemory<byte> data, string path, BlockCache? cache, SstInfo info, IndexBlock index, BloomFilter? filter)
+    private SstReader(
+        IObjectStore? store, ReadOnlyMemory<byte> data, string path, BlockCache? cache, SstInfo info, IndexBlock index, BloomFilter? filter, RangeTombstoneList tombstones)
     {
+        RangeTombstones = tombstones;
         _store = store;
         _data = data;
         Path = path;
@@ -40,6 +42,9 @@ internal sealed class SstReader
     /// <summary>What the properties say about the SST.</summary>
     public SstInfo Info { get; }
 
+    /// <summary>The SST's range tombstones (kept in memory while the reader is open; empty for most SSTs).</summary>
+    public RangeTombstoneList RangeTombstones { get; }
+
     /// <summary>How many data blocks the SST has.</summary>
     public int BlockCount => _index.Count;
 
@@ -52,7 +57,7 @@ internal sealed class SstReader
     /// read that fetched them).
     /// </summary>
     public long MetadataBytes
-        => _index.MemorySize + (_filter?.SizeBytes ?? 0) + (_cache is null ? 0 : _index.Count * 8L) + Info.FirstKey.Length + Info.LastKey.Length + 256;
+        => _index.MemorySize + (_filter?.SizeBytes ?? 0) + (_cache is null ? 0 : _index.Count * 8L) + Info.FirstKey.Length + Info.LastKey.Length + RangeTombstones.MemorySize + 256;
 
     /// <summary>The id under which the blocks of the SST at <paramref name="path"/> in <paramref name="store"/> are cached (see <see cref="BlockCache.Remove(string)"/>).</summary>
     public static string CacheIdOf(IObjectStore store, string path) => $"{store.Uri}|{path}";
@@ -96,7 +101,17 @@ internal sealed class SstReader
         var metadata = footer.MetadataStart >= tailStart
             ? tail.Slice((int)(footer.MetadataStart - tailStart), (int)metadataLength)
             : await ReadExactAsync(store, path, footer.MetadataStart, metadataLength, "index", ct).ConfigureAwait(false);
-        return Create(store, ReadOnlyMemory<byte>.Empty, path, size, footer, metadata, cache);
+        var info = ReadProperties(footer, metadata, size, path);
+        var tombstones = ReadOnlyMemory<byte>.Empty;
+        if (info.RangeTombstones is { } summary)
+        {
+            CheckTombstoneBlock(summary, footer, path);
+            tombstones = summary.BlockOffset >= tailStart
+                ? tail.Slice((int)(summary.BlockOffset - tailStart), summary.BlockLength)
+                : await ReadExactAsync(store, path, summary.BlockOffset, summary.BlockLength, "range tombstones", ct).ConfigureAwait(false);
+        }
+
+        return Create(store, ReadOnlyMemory<byte>.Empty, path, info, footer, metadata, tombstones, cache);
     }
 
     /// <summary>Opens an SST whose bytes are all in memory; blocks are decoded from <paramref name="data"/> on demand.</summary>
@@ -106,7 +121,15 @@ internal sealed class SstReader
         CheckSize(data.Length, path);
         var footer = SstFooter.Read(data.Span[^SstFormat.FooterLength..], data.Length, path);
         var metadata = data[(int)footer.MetadataStart..^SstFormat.FooterLength];
-        return Create(null, data, path, data.Length, footer, metadata, null);
+        var info = ReadProperties(footer, metadata, data.Length, path);
+        var tombstones = ReadOnlyMemory<byte>.Empty;
+        if (info.RangeTombstones is { } summary)
+        {
+            CheckTombstoneBlock(summary, footer, path);
+            tombstones = data.Slice((int)summary.BlockOffset, summary.BlockLength);
+        }
+
+        return Create(null, data, path, info, footer, metadata, tombstones, null);
     }
 
     /// <summary>False only when <paramref name="key"/> is certainly absent: outside the key range or rejected by the filter.</summary>
@@ -115,7 +138,9 @@ internal sealed class SstReader
            && (_filter is null || _filter.MightContain(key));
 
     /// <summary>
-    /// The newest version of <paramref name="key"/> with <c>Seq ≤ maxSeq</c> (tombstones included), or null. The row's
+    /// The newest version of <paramref name="key"/> with <c>Seq ≤ maxSeq</c> (tombstones included), or null; when a range
+    /// tombstone of the SST at or below <c>maxSeq</c> covers the key and is newer than that version, a point tombstone
+    /// (no value) at the range tombstone's seq instead, so the bloom filter never hides a covering tombstone. The row's
     /// key is a copy and its value a slice of an immutable block, so it stays valid. Completes synchronously when every
     /// block it reads is in memory or cached.
     /// </summary>
@@ -141,30 +166,41 @@ internal sealed class SstReader
         }
 
         var span = key.Span;
+        var covering = RangeTombstones.CoveringSeq(span, maxSeq);
         if (!MightContain(span))
         {
-            return default;
+            return covering == 0 ? default : new ValueTask<Row?>(Covered(key, covering, copyKey));
         }
 
         for (var i = _index.FindFirstBlock(span); i < _index.Count; i++)
         {
             if (!TryGetBlockNow(i, out var block))
             {
-                return LookupFromAsync(i, key, maxSeq, copyKey, ct);
+                return LookupFromAsync(i, key, maxSeq, covering, copyKey, ct);
             }
 
             var result = BlockSearch.Find(block, span, maxSeq, key, out var row);
             if (result != BlockSearchResult.MayContinue)
             {
-                return result == BlockSearchResult.Found ? new ValueTask<Row?>(copyKey ? WithOwnKey(row) : row) : default;
+                return new ValueTask<Row?>(Resolve(result == BlockSearchResult.Found ? row : null, key, covering, copyKey));
             }
         }
 
-        return default;
+        return new ValueTask<Row?>(Resolve(null, key, covering, copyKey));
     }
 
+    // The row a lookup returns when range tombstones of this SST may cover the key: the row found, unless a covering
+    // tombstone is newer, which then reads as a point tombstone at its seq.
+    private static Row? Resolve(Row? found, ReadOnlyMemory<byte> key, ulong covering, bool copyKey)
+        => found is { } row && row.Seq >= covering
+            ? (copyKey ? WithOwnKey(row) : row)
+            : covering == 0 ? null : Covered(key, covering, copyKey);
+
+    private static Row Covered(ReadOnlyMemory<byte> key, ulong covering, bool copyKey)
+        => new(copyKey ? key.ToArray() : key, covering, RowKind.Delete, ReadOnlyMemory<byte>.Empty, 0);
+
     // Continues a lookup at block `first`, which is neither in memory nor cached.
-    private async ValueTask<Row?> LookupFromAsync(int first, ReadOnlyMemory<byte> key, ulong maxSeq, bool copyKey, CancellationToken ct)
+    private async ValueTask<Row?> LookupFromAsync(int first, ReadOnlyMemory<byte> key, ulong maxSeq, ulong covering, bool copyKey, CancellationToken ct)
     {
         for (var i = first; i < _index.Count; i++)
         {
@@ -172,11 +208,11 @@ internal sealed class SstReader
             var result = BlockSearch.Find(block, key.Span, maxSeq, key, out var row);
             if (result != BlockSearchResult.MayContinue)
             {
-                return result == BlockSearchResult.Found ? (copyKey ? WithOwnKey(row) : row) : null;
+                return Resolve(result == BlockSearchResult.Found ? row : null, key, covering, copyKey);
             }
         }
 
-        return null;
+        return Resolve(null, key, covering, copyKey);
     }
 
     private static Row WithOwnKey(in Row row) => new(row.Key.ToArray(), row.Seq, row.Kind, row.Value, row.CreateTs, row.ExpireTs);
@@ -303,8 +339,32 @@ internal sealed class SstReader
         return data.Bytes;
     }
 
+    // The properties block, decoded (it says whether there is a range-tombstone block to fetch).
+    private static SstInfo ReadProperties(SstFooter footer, ReadOnlyMemory<byte> metadata, long size, string path)
+    {
+        var stored = metadata.Slice((int)(footer.PropertiesOffset - footer.MetadataStart), footer.PropertiesLength);
+        return SstProperties.Read(BlockCompression.Read(stored, path, "properties").Span, size, path);
+    }
+
+    // The range-tombstone block lies right between the data blocks and the filter (or index).
+    private static void CheckTombstoneBlock(RangeTombstoneSummary summary, SstFooter footer, string path)
+    {
+        if (summary.BlockOffset + summary.BlockLength != footer.DataEnd)
+        {
+            throw new CorruptionException(
+                path, $"properties: the range-tombstone block at {summary.BlockOffset}+{summary.BlockLength} does not end where the metadata starts ({footer.DataEnd})");
+        }
+    }
+
     private static SstReader Create(
-        IObjectStore? store, ReadOnlyMemory<byte> data, string path, long size, SstFooter footer, ReadOnlyMemory<byte> metadata, BlockCache? cache)
+        IObjectStore? store,
+        ReadOnlyMemory<byte> data,
+        string path,
+        SstInfo info,
+        SstFooter footer,
+        ReadOnlyMemory<byte> metadata,
+        ReadOnlyMemory<byte> storedTombstones,
+        BlockCache? cache)
     {
         var start = footer.MetadataStart;
 
@@ -312,9 +372,22 @@ internal sealed class SstReader
         ReadOnlyMemory<byte> Stored(long offset, int length) => metadata.Slice((int)(offset - start), length);
         ReadOnlyMemory<byte> Kept(ReadOnlyMemory<byte> payload) => store is null ? payload : payload.ToArray();
 
-        var properties = BlockCompression.Read(Stored(footer.PropertiesOffset, footer.PropertiesLength), path, "properties");
-        var info = SstProperties.Read(properties.Span, size, path);
-        var index = IndexBlock.Decode(Kept(BlockCompression.Read(Stored(footer.IndexOffset, footer.IndexLength), path, "index")), footer.DataEnd, info.Kind, path);
+        var dataEnd = footer.DataEnd;
+        var tombstones = RangeTombstoneList.Empty;
+        if (info.RangeTombstones is { } summary)
+        {
+            dataEnd = summary.BlockOffset;
+            tombstones = RangeTombstoneBlock.Decode(BlockCompression.Read(storedTombstones, path, "range tombstones").Span, path);
+            if (tombstones.TombstoneCount != summary.Count || info.Kind != SstKind.Compacted
+                || !EndsEqual(tombstones.LastEnd, summary.End)
+                || KeyCompare.Compare(tombstones.FirstStart.Span, info.FirstKey.Span) < 0 || KeyCompare.Compare(tombstones.LastStart.Span, info.LastKey.Span) > 0
+                || tombstones.MinSeq < info.MinSeq || tombstones.MaxSeq > info.MaxSeq)
+            {
+                throw new CorruptionException(path, $"range tombstones: the block's {tombstones.TombstoneCount} tombstones do not agree with the properties ({summary.Count})");
+            }
+        }
+
+        var index = IndexBlock.Decode(Kept(BlockCompression.Read(Stored(footer.IndexOffset, footer.IndexLength), path, "index")), dataEnd, info.Kind, path);
         BloomFilter? filter = null;
         if (footer.FilterLength > 0)
         {
@@ -329,6 +402,9 @@ internal sealed class SstReader
                 $"properties: {info.RowCount} rows, {index.Count} blocks and {(filter is null ? "no filter" : "a filter")} do not agree (kind {info.Kind}, {info.BloomBitsPerKey} bloom bits per key)");
         }
 
-        return new SstReader(store, data, path, cache, info, index, filter);
+        return new SstReader(store, data, path, cache, info, index, filter, tombstones);
     }
+
+    private static bool EndsEqual(ReadOnlyMemory<byte>? a, ReadOnlyMemory<byte>? b)
+        => a is { } x ? b is { } y && x.Span.SequenceEqual(y.Span) : b is null;
 }

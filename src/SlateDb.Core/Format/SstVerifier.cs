@@ -36,6 +36,11 @@ internal sealed class SstVerifier
                 }
             }
 
+            if (compacted && _cursor.Current.Kind == RowKind.RangeDelete)
+            {
+                throw block.Corrupt($"row {SstFormat.FormatKey(key)}@{seq} is a range delete; a compacted SST keeps those in its range-tombstone block");
+            }
+
             if (compacted && _reader.Index.Key(block.Index).SequenceCompareTo(key) < 0)
             {
                 throw block.Corrupt($"row {SstFormat.FormatKey(key)} lies past the block's index key");
@@ -62,12 +67,21 @@ internal sealed class SstVerifier
         }
     }
 
-    /// <summary>Checks the totals against the properties.</summary>
+    /// <summary>Checks the totals against the properties (range tombstones, checked when the reader opened, count too).</summary>
     public void Finish()
     {
         var info = _reader.Info;
+        var tombstones = _reader.RangeTombstones;
+        if (!tombstones.IsEmpty)
+        {
+            _minSeq = Math.Min(_minSeq, tombstones.MinSeq);
+            _maxSeq = Math.Max(_maxSeq, tombstones.MaxSeq);
+            _smallest = _smallest is null || tombstones.FirstStart.Span.SequenceCompareTo(_smallest) < 0 ? tombstones.FirstStart.ToArray() : _smallest;
+            _largest = _largest is null || tombstones.LastStart.Span.SequenceCompareTo(_largest) > 0 ? tombstones.LastStart.ToArray() : _largest;
+        }
+
         var agrees = _rows == info.RowCount
-                     && (_rows == 0 || (_minSeq == info.MinSeq && _maxSeq == info.MaxSeq
+                     && ((_rows == 0 && tombstones.IsEmpty) || (_minSeq == info.MinSeq && _maxSeq == info.MaxSeq
                                         && info.FirstKey.Span.SequenceEqual(_smallest) && info.LastKey.Span.SequenceEqual(_largest)));
         if (!agrees)
         {

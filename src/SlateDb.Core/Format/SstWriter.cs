@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using SlateDb.Infrastructure;
+using SlateDb.Read;
 using ZstdSharp;
 
 namespace SlateDb.Format;
@@ -41,6 +42,7 @@ internal sealed class SstWriter : IDisposable
     private ulong _maxSeq;
     private ulong _lastSeq;
     private bool _finished;
+    private RangeTombstoneList _rangeTombstones = RangeTombstoneList.Empty;
 
     /// <summary>Creates a writer.</summary>
     /// <param name="options">How to lay out the SST.</param>
@@ -103,7 +105,7 @@ internal sealed class SstWriter : IDisposable
         var value = row.Value.Span;
         Limits.ValidateKey(key, nameof(row));
         Limits.ValidateValue(value, nameof(row));
-        if (row.Kind > RowKind.Merge || (row.Kind == RowKind.Delete && !value.IsEmpty))
+        if ((row.Kind == RowKind.RangeDelete && _options.Kind != SstKind.Wal) || (row.Kind == RowKind.Delete && !value.IsEmpty))
         {
             ThrowInvalidRow(row);
         }
@@ -138,6 +140,26 @@ internal sealed class SstWriter : IDisposable
         TrackStats(row, key, newKey);
     }
 
+    /// <summary>
+    /// Adds range tombstones to a compacted SST (any number of calls, before <see cref="Finish"/>); they go into the
+    /// range-tombstone block, and the SST's key range and seq bounds grow to include them.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The SST is a WAL SST (its range deletes are rows).</exception>
+    public void AddRangeTombstones(RangeTombstoneList tombstones)
+    {
+        ObjectDisposedException.ThrowIf(_finished, this);
+        ArgumentNullException.ThrowIfNull(tombstones);
+        if (_options.Kind != SstKind.Compacted)
+        {
+            throw new InvalidOperationException("Range tombstones go into compacted SSTs; a WAL SST stores range deletes as rows.");
+        }
+
+        _rangeTombstones = _rangeTombstones.IsEmpty ? tombstones : RangeTombstoneList.Combine([_rangeTombstones, tombstones]);
+    }
+
+    /// <summary>Whether range tombstones were added.</summary>
+    public bool HasRangeTombstones => !_rangeTombstones.IsEmpty;
+
     /// <summary>Encodes the rest of the SST and returns it; the writer is unusable afterwards.</summary>
     public SstBuildResult Finish()
     {
@@ -158,6 +180,8 @@ internal sealed class SstWriter : IDisposable
             SetKey(ref _lastKey, ref _lastKeyLength, _block.LastKey);
         }
 
+        var tombstones = WriteRangeTombstones();
+
         var writeFilter = _buildFilter && _hashCount > 0 && _hashCount >= _options.MinFilterKeys;
         long filterOffset = 0;
         var filterLength = 0;
@@ -176,14 +200,15 @@ internal sealed class SstWriter : IDisposable
             FirstKey = _firstKey.AsSpan(0, _firstKeyLength).ToArray(),
             LastKey = _lastKey.AsSpan(0, _lastKeyLength).ToArray(),
             RowCount = _rowCount,
-            MinSeq = _rowCount == 0 ? 0 : _minSeq,
-            MaxSeq = _maxSeq,
+            MinSeq = _rowCount == 0 ? _rangeTombstones.MinSeq : Math.Min(_minSeq, _rangeTombstones.IsEmpty ? ulong.MaxValue : _rangeTombstones.MinSeq),
+            MaxSeq = Math.Max(_maxSeq, _rangeTombstones.MaxSeq),
             Size = 0,
             FormatVersion = SstFormat.CurrentVersion,
             Kind = _options.Kind,
             Compression = _options.Compression,
             CreationTimeMs = _options.CreationTimeMs,
             BloomBitsPerKey = writeFilter ? _options.BloomBitsPerKey : 0,
+            RangeTombstones = tombstones,
         };
         long propertiesOffset = _output.Length;
         SstProperties.Write(_output, info);
@@ -202,6 +227,32 @@ internal sealed class SstWriter : IDisposable
     {
         _finished = true;
         _compressor?.Dispose();
+    }
+
+    // Writes the range-tombstone block right after the data blocks and widens the key range to the tombstone starts.
+    private RangeTombstoneSummary? WriteRangeTombstones()
+    {
+        if (_rangeTombstones.IsEmpty)
+        {
+            return null;
+        }
+
+        var first = _rangeTombstones.FirstStart.Span;
+        var last = _rangeTombstones.LastStart.Span;
+        if (_rowCount == 0 || first.SequenceCompareTo(_firstKey.AsSpan(0, _firstKeyLength)) < 0)
+        {
+            SetKey(ref _firstKey, ref _firstKeyLength, first);
+        }
+
+        if (_rowCount == 0 || last.SequenceCompareTo(_lastKey.AsSpan(0, _lastKeyLength)) > 0)
+        {
+            SetKey(ref _lastKey, ref _lastKeyLength, last);
+        }
+
+        var offset = _output.Length;
+        RangeTombstoneBlock.Write(_output, _rangeTombstones);
+        var length = BlockCompression.Seal(_output, offset);
+        return new RangeTombstoneSummary(_rangeTombstones.TombstoneCount, _rangeTombstones.LastEnd, offset, length);
     }
 
     private void FlushBlock()

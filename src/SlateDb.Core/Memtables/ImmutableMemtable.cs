@@ -46,6 +46,9 @@ internal sealed class ImmutableMemtable
     /// <inheritdoc cref="Memtable.TryGet"/>
     public bool TryGet(ReadOnlySpan<byte> key, ulong maxSeq, out Row row) => Table.TryGet(key, maxSeq, out row);
 
+    /// <inheritdoc cref="Memtable.RangeTombstones"/>
+    public RangeTombstoneList RangeTombstones => Table.RangeTombstones;
+
     /// <inheritdoc cref="Memtable.CreateIterator"/>
     public IRowIterator CreateIterator(KeyRange range) => Table.CreateIterator(range);
 }

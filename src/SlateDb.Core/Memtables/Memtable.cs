@@ -42,6 +42,9 @@ internal sealed class Memtable
     private ulong _minSeq;
     private ulong _maxSeq;
     private long _maxCreateTs = long.MinValue;
+    private readonly List<RangeTombstone> _stagedTombstones = [];
+    private readonly List<RangeTombstone> _committedTombstones = [];
+    private RangeTombstoneList _rangeTombstones = RangeTombstoneList.Empty;
     private volatile bool _frozen;
     private volatile bool _hasMerges;
     private volatile bool _inSeqOrder = true;
@@ -62,7 +65,13 @@ internal sealed class Memtable
     /// <summary>The bytes the table holds in memory (arena and run entries).</summary>
     public long AllocatedBytes => _arena.AllocatedBytes + (_runs.Current.Entries * Unsafe.SizeOf<RunEntry>());
 
-    /// <summary>The number of rows (every version counts).</summary>
+    /// <summary>
+    /// The range tombstones committed so far (<see cref="RowKind.RangeDelete"/> rows), fragmented; not part of the
+    /// rows iterators walk. <see cref="TryGet"/> applies them.
+    /// </summary>
+    public RangeTombstoneList RangeTombstones => Volatile.Read(ref _rangeTombstones);
+
+    /// <summary>The number of rows (every version counts, range tombstones too).</summary>
     public long Count => Volatile.Read(ref _count);
 
     /// <summary>Whether the table holds no rows.</summary>
@@ -87,7 +96,7 @@ internal sealed class Memtable
     public int LargestRun => _runs.Current.Runs.Select(run => run.Length).DefaultIfEmpty().Max();
 
     /// <summary>Whether rows are staged and not yet committed.</summary>
-    public bool HasStaged => _stagedCount > 0;
+    public bool HasStaged => _stagedCount > 0 || _stagedTombstones.Count > 0;
 
     /// <summary>
     /// Estimates the bytes <paramref name="row"/> takes in an SST data block: key and value, the varint lengths
@@ -133,6 +142,12 @@ internal sealed class Memtable
                 $"The memtable is frozen; the row {Convert.ToHexString(key)}@{row.Seq} cannot be added.");
         }
 
+        if (row.Kind == RowKind.RangeDelete)
+        {
+            StageRangeTombstone(row);
+            return;
+        }
+
         if (_stagedCount == _staged.Length)
         {
             Array.Resize(ref _staged, _staged.Length * 2);
@@ -156,17 +171,39 @@ internal sealed class Memtable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Commit()
     {
-        if (_stagedCount == 0)
+        if (_stagedCount == 0 && _stagedTombstones.Count == 0)
         {
             return;
         }
 
         try
         {
-            var run = GC.AllocateUninitializedArray<RunEntry>(_stagedCount);
-            _staged.AsSpan(0, _stagedCount).CopyTo(run);
-            var (minSeq, maxSeq) = SortAndCheck(run);
-            _runs.Push(run);
+            ulong minSeq = ulong.MaxValue, maxSeq = 0;
+            RunEntry[]? run = null;
+            if (_stagedCount > 0)
+            {
+                run = GC.AllocateUninitializedArray<RunEntry>(_stagedCount);
+                _staged.AsSpan(0, _stagedCount).CopyTo(run);
+                (minSeq, maxSeq) = SortAndCheck(run);
+            }
+
+            if (_stagedTombstones.Count > 0)
+            {
+                // Published before the rows of the same batch; neither is visible to a read below the batch's seq.
+                foreach (var tombstone in _stagedTombstones)
+                {
+                    minSeq = Math.Min(minSeq, tombstone.Seq);
+                    maxSeq = Math.Max(maxSeq, tombstone.Seq);
+                }
+
+                _committedTombstones.AddRange(_stagedTombstones);
+                Volatile.Write(ref _rangeTombstones, RangeTombstoneList.Build(_committedTombstones));
+            }
+
+            if (run is not null)
+            {
+                _runs.Push(run);
+            }
 
             var empty = _count == 0;
             Volatile.Write(ref _sizeBytes, _sizeBytes + _stagedBytes);
@@ -185,7 +222,7 @@ internal sealed class Memtable
                 Volatile.Write(ref _maxCreateTs, _stagedMaxCreateTs);
             }
 
-            Volatile.Write(ref _count, _count + run.Length);
+            Volatile.Write(ref _count, _count + _stagedCount + _stagedTombstones.Count);
         }
         finally
         {
@@ -196,6 +233,7 @@ internal sealed class Memtable
     /// <summary>Drops the staged rows without publishing them (their arena bytes stay unused). Single writer only.</summary>
     public void DiscardStaged()
     {
+        _stagedTombstones.Clear();
         _stagedCount = 0;
         _stagedBytes = 0;
         _stagedMaxCreateTs = long.MinValue;
@@ -203,9 +241,30 @@ internal sealed class Memtable
 
     /// <summary>
     /// Finds the newest version of <paramref name="key"/> whose seq is at most <paramref name="maxSeq"/>, tombstones
-    /// included. The row points into the arena and stays valid for the table's lifetime.
+    /// included; when a range tombstone at or below <paramref name="maxSeq"/> covers the key and is newer than that
+    /// version, a point tombstone at the range tombstone's seq instead. The row stays valid for the table's lifetime.
     /// </summary>
     public bool TryGet(ReadOnlySpan<byte> key, ulong maxSeq, out Row row)
+    {
+        var found = TryGetRow(key, maxSeq, out row);
+        var tombstones = RangeTombstones;
+        if (tombstones.IsEmpty)
+        {
+            return found;
+        }
+
+        var covering = tombstones.CoveringSeq(key, maxSeq);
+        if (covering == 0 || (found && row.Seq >= covering))
+        {
+            return found;
+        }
+
+        row = new Row(key.ToArray(), covering, RowKind.Delete, ReadOnlyMemory<byte>.Empty, 0);
+        return true;
+    }
+
+    // The newest row of `key` at or below `maxSeq`, range tombstones aside.
+    private bool TryGetRow(ReadOnlySpan<byte> key, ulong maxSeq, out Row row)
     {
         var probe = new EntryProbe(key, maxSeq);
         var runs = _runs.Current.Runs;
@@ -262,9 +321,9 @@ internal sealed class Memtable
             throw new InvalidOperationException("The memtable is already frozen.");
         }
 
-        if (_stagedCount > 0)
+        if (HasStaged)
         {
-            throw new InvalidOperationException($"The memtable has {_stagedCount} staged rows; commit them before freezing.");
+            throw new InvalidOperationException($"The memtable has {_stagedCount + _stagedTombstones.Count} staged rows; commit them before freezing.");
         }
 
         _frozen = true;
@@ -312,7 +371,7 @@ internal sealed class Memtable
             // (key, seq) must be new.
             foreach (ref readonly var entry in span)
             {
-                if (entry.Seq <= _maxSeq && TryGet(RowRecord.Key(_arena, in entry), entry.Seq, out var existing) && existing.Seq == entry.Seq)
+                if (entry.Seq <= _maxSeq && TryGetRow(RowRecord.Key(_arena, in entry), entry.Seq, out var existing) && existing.Seq == entry.Seq)
                 {
                     throw Duplicate(in entry);
                 }
@@ -326,6 +385,22 @@ internal sealed class Memtable
         }
 
         return (minSeq, maxSeq);
+    }
+
+    // A range delete: the key is the start, the value the encoded end (empty: unbounded).
+    private void StageRangeTombstone(in Row row)
+    {
+        var end = row.Value.Span;
+        if (end.Length > Limits.MaxKeyLength || (!end.IsEmpty && KeyCompare.Compare(row.Key.Span, end) >= 0))
+        {
+            throw new ArgumentException(
+                $"The range delete {Convert.ToHexString(row.Key.Span)}..{Convert.ToHexString(end)}@{row.Seq} has an end that is not past its start or is too long.",
+                nameof(row));
+        }
+
+        _stagedTombstones.Add(RangeTombstone.FromRow(row).Detach());
+        _stagedBytes += EstimateEncodedSize(row);
+        _stagedMaxCreateTs = Math.Max(_stagedMaxCreateTs, row.CreateTs);
     }
 
     private InvalidOperationException Duplicate(in RunEntry entry)

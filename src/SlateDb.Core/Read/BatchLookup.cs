@@ -149,16 +149,20 @@ internal static class BatchLookup
         }
 
         // The first block each key that may be here needs; keys are in key order, so blocks come out ascending.
+        // A key a range tombstone of this SST covers is settled here whatever the blocks hold (deleted unless a newer
+        // row turns up); the bloom filter is not asked about it.
         var candidates = new List<(Probe Probe, int Block)>(probes.Count);
         foreach (var probe in probes)
         {
-            if (reader.MightContain(probe.Key.Span))
+            probe.Covering = reader.RangeTombstones.CoveringSeq(probe.Key.Span, bound);
+            var block = reader.MightContain(probe.Key.Span) ? reader.Index.FindFirstBlock(probe.Key.Span) : reader.BlockCount;
+            if (block < reader.BlockCount)
             {
-                var block = reader.Index.FindFirstBlock(probe.Key.Span);
-                if (block < reader.BlockCount)
-                {
-                    candidates.Add((probe, block));
-                }
+                candidates.Add((probe, block));
+            }
+            else if (probe.Covering > 0)
+            {
+                probe.Settle(null);
             }
         }
 
@@ -173,13 +177,26 @@ internal static class BatchLookup
                 var result = BlockSearch.Find(block, probe.Key.Span, bound, probe.Key, out var row);
                 if (result == BlockSearchResult.Found)
                 {
-                    probe.Settle(row, time);
+                    // A version older than a range tombstone of this SST that covers the key is deleted.
+                    if (row.Seq >= probe.Covering)
+                    {
+                        probe.Settle(row, time);
+                    }
+                    else
+                    {
+                        probe.Settle(null);
+                    }
                 }
 
                 if (result != BlockSearchResult.MayContinue)
                 {
                     break;
                 }
+            }
+
+            if (!probe.IsSettled && probe.Covering > 0)
+            {
+                probe.Settle(null);
             }
         }
     }
@@ -268,6 +285,9 @@ internal static class BatchLookup
 
         // The newest version found is a merge operand: the key is resolved through its older versions at the end.
         public bool NeedsResolution { get; private set; }
+
+        /// <summary>The seq of the newest range tombstone covering the key in the SST being searched (0: none).</summary>
+        public ulong Covering { get; set; }
 
         public void Settle(byte[]? value)
         {

@@ -47,13 +47,18 @@ internal sealed class DbStateHolder
     }
 }
 
-/// <summary>One SST a read may consult: where it is and the key range the manifest records for it.</summary>
+/// <summary>
+/// One SST a read may consult: where it is and the key range the manifest records for it. An SST with range tombstones
+/// reaches past its last key to where its last tombstone ends (<see cref="RangeTombstones"/>): every key it may hold a
+/// row or a covering tombstone for lies in [<see cref="FirstKey"/>, that reach).
+/// </summary>
 internal sealed class TableView
 {
     private TableCache.Entry? _cacheEntry;
 
-    public TableView(string id, string path, ReadOnlyMemory<byte> firstKey, ReadOnlyMemory<byte> lastKey, long size)
+    public TableView(string id, string path, ReadOnlyMemory<byte> firstKey, ReadOnlyMemory<byte> lastKey, long size, TombstoneReach? rangeTombstones = null)
     {
+        RangeTombstones = rangeTombstones;
         Id = id;
         Size = size;
         Path = path;
@@ -86,13 +91,27 @@ internal sealed class TableView
         set => Volatile.Write(ref _cacheEntry, value);
     }
 
-    /// <summary>Whether <paramref name="key"/> lies within the SST's key range.</summary>
-    public bool Covers(ReadOnlySpan<byte> key)
-        => KeyCompare.Compare(key, FirstKey.Span) >= 0 && KeyCompare.Compare(key, LastKey.Span) <= 0;
+    /// <summary>How far the SST's range tombstones reach; null when it has none.</summary>
+    public TombstoneReach? RangeTombstones { get; }
 
-    /// <summary>Whether the SST's key range intersects <paramref name="range"/>.</summary>
+    /// <summary>Whether the SST holds range tombstones.</summary>
+    public bool HasRangeTombstones => RangeTombstones is not null;
+
+    /// <summary>Whether <paramref name="key"/> lies within the SST's key range (its tombstones' reach included).</summary>
+    public bool Covers(ReadOnlySpan<byte> key) => KeyCompare.Compare(key, FirstKey.Span) >= 0 && !EndsBefore(key);
+
+    /// <summary>Whether every key the SST covers is smaller than <paramref name="key"/>.</summary>
+    public bool EndsBefore(ReadOnlySpan<byte> key)
+        => KeyCompare.Compare(LastKey.Span, key) < 0
+           && (RangeTombstones is not { } reach || (reach.End is { } end && KeyCompare.Compare(end.Span, key) <= 0));
+
+    /// <summary>Whether the SST's key range (its tombstones' reach included) intersects <paramref name="range"/>.</summary>
     public bool Overlaps(KeyRange range)
-        => !range.IsPastEnd(FirstKey.Span) && !range.IsBeforeStart(LastKey.Span);
+        => !range.IsPastEnd(FirstKey.Span) && (range.Start is not { } start || !EndsBefore(start.Span));
+
+    /// <summary>How far an SST's range tombstones reach.</summary>
+    /// <param name="End">The exclusive end of the last tombstone fragment; null when it is unbounded.</param>
+    internal sealed record TombstoneReach(ReadOnlyMemory<byte>? End);
 }
 
 /// <summary>A sorted run: SSTs with ordered, non-overlapping key ranges.</summary>
@@ -110,21 +129,24 @@ internal sealed class SortedRunView
     /// <summary>The run's SSTs in key order.</summary>
     public TableView[] Tables { get; }
 
-    /// <summary>The SST whose range covers <paramref name="key"/>, or null.</summary>
+    /// <summary>The SST whose range (range tombstones' reach included) covers <paramref name="key"/>, or null.</summary>
     public TableView? Find(ReadOnlySpan<byte> key)
     {
         var index = FirstEndingAtOrAfter(key);
         return index < Tables.Length && Tables[index].Covers(key) ? Tables[index] : null;
     }
 
-    /// <summary>The index of the first SST whose last key is ≥ <paramref name="key"/> (Tables.Length when none).</summary>
+    /// <summary>
+    /// The index of the first SST that covers a key ≥ <paramref name="key"/>: its last key is ≥ it, or its range
+    /// tombstones reach past it (Tables.Length when none).
+    /// </summary>
     public int FirstEndingAtOrAfter(ReadOnlySpan<byte> key)
     {
         int lo = 0, hi = Tables.Length;
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (KeyCompare.Compare(Tables[mid].LastKey.Span, key) < 0)
+            if (Tables[mid].EndsBefore(key))
             {
                 lo = mid + 1;
             }

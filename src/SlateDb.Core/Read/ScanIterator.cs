@@ -6,7 +6,9 @@ namespace SlateDb.Read;
 
 /// <summary>
 /// A scan over one snapshot of the database: the value of each key in the range as <see cref="VersionResolver"/> resolves
-/// its visible versions (tombstones and expired rows hidden, merge operands applied), merged from every source (memtables, L0 SSTs that overlap the range, sorted runs). The sources are opened on the
+/// its visible versions (tombstones and expired rows hidden, merge operands applied), merged from every source (memtables,
+/// L0 SSTs that overlap the range, sorted runs); versions older than a range tombstone (at or below the bound) that
+/// covers their key are dropped before resolution, as if a point tombstone stood at its seq. The sources are opened on the
 /// first move, so creating a scan costs nothing. The snapshot stays pinned until the scan is disposed, so the collector
 /// of this process never deletes an SST under it (<see cref="SnapshotPins"/>).
 /// </summary>
@@ -80,6 +82,7 @@ internal sealed class ScanIterator : IAsyncDisposable
         }
 
         var row = merge.Current;
+
         var key = row.Key.ToArray();
         _lastKey = key;
         return new KeyValue(key, row.Value.ToArray(), row.Seq);
@@ -182,8 +185,20 @@ internal sealed class ScanIterator : IAsyncDisposable
             sources.Add(new SortedRunIterator(run, _range, _tables, readOptions));
         }
 
-        // Every visible version goes to the resolver, which keeps the newest unless merge operands or expiry need older ones.
-        return new ResolvingIterator(
-            new MergeIterator(sources, new MergeOptions { MaxSeq = _bound, NewestOnly = false, HideTombstones = false }), _resolution);
+        // Every visible version not deleted by a range tombstone goes to the resolver, which keeps the newest unless merge
+        // operands or expiry need older ones.
+        var merge = new MergeIterator(sources, new MergeOptions { MaxSeq = _bound, NewestOnly = false, HideTombstones = false });
+        RangeTombstoneList tombstones;
+        try
+        {
+            tombstones = await RangeTombstoneSources.CollectAsync(_state, _range, _bound, _tables, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await merge.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return new ResolvingIterator(tombstones.IsEmpty ? merge : new RangeTombstoneFilter(merge, tombstones, _bound), _resolution);
     }
 }

@@ -23,6 +23,7 @@ internal sealed class CommittedWrites
 {
     private readonly Lock _lock = new();
     private readonly Queue<Entry> _log = new();
+    private readonly Queue<(ulong Seq, KeyRange Range)> _deletedRanges = new();
     private readonly Dictionary<ulong, ulong> _lastSeqByHash = [];
     private readonly SortedDictionary<ulong, int> _openStarts = [];
     private int _open;
@@ -104,17 +105,26 @@ internal sealed class CommittedWrites
             return;
         }
 
-        var keys = new byte[batch.Count][];
-        var n = 0;
+        var keys = new List<byte[]>(batch.Count);
+        List<KeyRange>? ranges = null;
         for (var i = 0; i < batch.EntryCount; i++)
         {
             if (!batch.IsSuperseded(i))
             {
-                keys[n++] = batch.GetRow(i, seq, 0).Key.ToArray();
+                var row = batch.GetRow(i, seq, 0);
+                if (row.Kind == Format.RowKind.RangeDelete)
+                {
+                    var tombstone = Read.RangeTombstone.FromRow(row).Detach();
+                    (ranges ??= []).Add(KeyRange.Of(tombstone.Start, tombstone.End));
+                }
+                else
+                {
+                    keys.Add(row.Key.ToArray());
+                }
             }
         }
 
-        RecordCore(keys, seq);
+        RecordCore([.. keys], seq, ranges);
     }
 
     /// <summary>Records a single write of <paramref name="key"/> at <paramref name="seq"/> (inside the write sequencing).</summary>
@@ -122,7 +132,7 @@ internal sealed class CommittedWrites
     {
         if (IsTracking())
         {
-            RecordCore([key.ToArray()], seq);
+            RecordCore([key.ToArray()], seq, null);
         }
     }
 
@@ -142,6 +152,7 @@ internal sealed class CommittedWrites
                 }
             }
 
+            CheckDeletedRanges(dbPath, start, keys, ranges);
             if (ranges.Count == 0)
             {
                 return;
@@ -175,11 +186,46 @@ internal sealed class CommittedWrites
         return Volatile.Read(ref _open) > 0;
     }
 
-    private void RecordCore(byte[][] keys, ulong seq)
+    // A range deleted after `start` conflicts with a key read or written, and with a range scanned, that it covers.
+    private void CheckDeletedRanges(string dbPath, ulong start, IEnumerable<byte[]> keys, IReadOnlyList<KeyRange> ranges)
+    {
+        foreach (var (seq, deleted) in _deletedRanges)
+        {
+            if (seq <= start)
+            {
+                continue;
+            }
+
+            foreach (var key in keys)
+            {
+                if (deleted.Contains(key))
+                {
+                    throw new TransactionConflictException(dbPath, key, seq, start);
+                }
+            }
+
+            foreach (var range in ranges)
+            {
+                var from = range.Start is { } a && (deleted.Start is not { } b || a.Span.SequenceCompareTo(b.Span) > 0) ? a : deleted.Start;
+                if ((from is not { } f || !range.IsPastEnd(f.Span)) && (from is not { } g || !deleted.IsPastEnd(g.Span)))
+                {
+                    throw new TransactionConflictException(dbPath, (from ?? Read.RangeTombstone.UnboundedStart).ToArray(), seq, start);
+                }
+            }
+        }
+    }
+
+    private void RecordCore(byte[][] keys, ulong seq, List<KeyRange>? deletedRanges)
     {
         var hashes = new ulong[keys.Length];
         lock (_lock)
         {
+            foreach (var range in deletedRanges ?? [])
+            {
+                _deletedRanges.Enqueue((seq, range));
+                _loggedKeys++;
+            }
+
             for (var i = 0; i < keys.Length; i++)
             {
                 hashes[i] = Hash(keys[i]);
@@ -196,6 +242,7 @@ internal sealed class CommittedWrites
     {
         if (_openStarts.Count == 0)
         {
+            _deletedRanges.Clear();
             _log.Clear();
             _lastSeqByHash.Clear();
             _loggedKeys = 0;
@@ -203,6 +250,12 @@ internal sealed class CommittedWrites
         }
 
         var oldest = _openStarts.Keys.First();
+        while (_deletedRanges.TryPeek(out var deleted) && deleted.Seq <= oldest)
+        {
+            _deletedRanges.Dequeue();
+            _loggedKeys--;
+        }
+
         while (_log.TryPeek(out var head) && head.Seq <= oldest)
         {
             _log.Dequeue();

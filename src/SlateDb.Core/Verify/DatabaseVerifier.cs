@@ -224,10 +224,27 @@ internal sealed class DatabaseVerifier
                     $"its properties ({info.RowCount} rows, keys {SstFormat.FormatKey(info.FirstKey.Span)}..{SstFormat.FormatKey(info.LastKey.Span)}) " +
                     $"differ from the manifest's handle ({handle.RowCount} rows, keys {SstFormat.FormatKey(handle.FirstKey.Span)}..{SstFormat.FormatKey(handle.LastKey.Span)})");
             }
+
+            if (target.Handle is { } withReach && !SameReach(info.RangeTombstones, withReach.RangeTombstones))
+            {
+                problems.Add($"its range tombstones ({Describe(info.RangeTombstones)}) differ from the manifest's handle ({Describe(withReach.RangeTombstones)})");
+            }
         }
         catch (CorruptionException e)
         {
             problems.Add(e.Detail);
         }
     }
+
+    // The reach the manifest records for an SST's range tombstones matches its properties (none, unbounded, or one end).
+    private static bool SameReach(RangeTombstoneSummary? info, Manifest.Proto.RangeTombstoneReach? handle)
+        => info is null
+            ? handle is null
+            : handle is not null && handle.Unbounded == (info.End is null) && (info.End is not { } end || end.Span.SequenceEqual(handle.End.Span));
+
+    private static string Describe(RangeTombstoneSummary? info)
+        => info is null ? "none" : $"{info.Count}, reaching {(info.End is { } end ? SstFormat.FormatKey(end.Span) : "+inf")}";
+
+    private static string Describe(Manifest.Proto.RangeTombstoneReach? handle)
+        => handle is null ? "none" : $"reaching {(handle.Unbounded ? "+inf" : SstFormat.FormatKey(handle.End.Span))}";
 }

@@ -61,7 +61,7 @@ internal sealed class WalStagingBuffer : IDisposable
         var key = row.Key.Span;
         var value = row.Value.Span;
         if ((uint)(key.Length - 1) >= Limits.MaxKeyLength || (uint)value.Length > Limits.MaxValueLength
-            || row.Kind > RowKind.Merge || (row.Kind == RowKind.Delete && !value.IsEmpty))
+            || row.Kind > RowKind.RangeDelete || (row.Kind == RowKind.Delete && !value.IsEmpty))
         {
             ThrowInvalidRow(row);
         }

@@ -4,6 +4,7 @@ using SlateDb.Infrastructure;
 using SlateDb.Layout;
 using SlateDb.Memtables;
 using SlateDb.ObjectStore;
+using SlateDb.Read;
 
 namespace SlateDb.Write;
 
@@ -77,7 +78,7 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
 
     /// <summary>
     /// Writes every version of <paramref name="memtable"/> with a seq above <paramref name="retainAbove"/> plus the newest
-    /// version at or below it of every key (tombstones kept) as an SST, into <paramref name="output"/> when given (the
+    /// version at or below it of every key (tombstones kept) and every range tombstone as an SST, into <paramref name="output"/> when given (the
     /// result's bytes then live there until it is reused). With the default, only the newest version of each key.
     /// A memtable holding merge operands goes through <see cref="Compaction.RetentionIterator"/> instead: operands at or
     /// below <paramref name="retainAbove"/> are folded with <paramref name="mergeOperator"/> and kept down to their base.
@@ -92,16 +93,28 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
         Action<ReadOnlyMemory<byte>, Exception>? onMergeFailure = null)
     {
         using var writer = new SstWriter(options, output);
+        var tombstones = memtable.RangeTombstones;
         if (memtable.Table.HasMerges)
         {
-            var retained = new Compaction.RetentionIterator(
-                memtable.Table.CreateIterator(KeyRange.All), retainAbove, bottom: false, nowMs, mergeOperator, onMergeFailure);
+            // Versions a range tombstone deletes for every reader go before folding, so no operand folds onto them.
+            IRowIterator versions = memtable.Table.CreateIterator(KeyRange.All);
+            if (!tombstones.IsEmpty)
+            {
+                versions = new RangeTombstoneFilter(versions, tombstones, retainAbove);
+            }
+
+            var retained = new Compaction.RetentionIterator(versions, retainAbove, bottom: false, nowMs, mergeOperator, onMergeFailure);
             await using (retained.ConfigureAwait(false))
             {
                 while (await retained.MoveNextAsync().ConfigureAwait(false))
                 {
                     writer.Add(retained.Current);
                 }
+            }
+
+            if (!tombstones.IsEmpty)
+            {
+                writer.AddRangeTombstones(tombstones);
             }
 
             return writer.Finish();
@@ -138,6 +151,11 @@ internal sealed class MemtableFlusher : BackgroundWorker<MemtableFlusher.FlushJo
 
                 writer.Add(row);
             }
+        }
+
+        if (!tombstones.IsEmpty)
+        {
+            writer.AddRangeTombstones(tombstones);
         }
 
         return writer.Finish();

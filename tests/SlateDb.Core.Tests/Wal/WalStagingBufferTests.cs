@@ -96,7 +96,7 @@ public sealed class WalStagingBufferTests
         Assert.Throws<ArgumentException>(() => buffer.Append(new Row(new byte[ushort.MaxValue + 1], 1, RowKind.Put, Key("v"), 0)));
         var e = Assert.Throws<ArgumentException>(() => buffer.Append(new Row(Key("k"), 1, RowKind.Delete, Key("v"), 0)));
         Assert.Contains("6B", e.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => buffer.Append(new Row(Key("k"), 1, (RowKind)3, Key("v"), 0)));
+        Assert.Throws<ArgumentException>(() => buffer.Append(new Row(Key("k"), 1, (RowKind)4, Key("v"), 0)));
         Assert.Equal(0, buffer.RowCount);
         Assert.Empty(ReadBack(buffer));
     }

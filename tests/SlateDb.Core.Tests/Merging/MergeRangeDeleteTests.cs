@@ -1,0 +1,71 @@
+using System.Text;
+using SlateDb.ObjectStore;
+using SlateDb.Testing.Merging;
+using Xunit;
+using static SlateDb.Core.Tests.Compaction.CompactionKit;
+using static SlateDb.Core.Tests.Db.DbKit;
+
+namespace SlateDb.Core.Tests.Merging;
+
+/// <summary>Merge operands over a range tombstone: operands newer than the tombstone apply to nothing below it.</summary>
+public class MergeRangeDeleteTests
+{
+    private static string? S(byte[]? b) => b is null ? null : Encoding.UTF8.GetString(b);
+
+    private static byte[] U(string s) => Encoding.UTF8.GetBytes(s);
+
+    private static async Task<List<string>> ScanAsync(DbIterator iterator)
+    {
+        var found = new List<string>();
+        await using (iterator)
+        {
+            await foreach (var kv in iterator)
+            {
+                found.Add($"{S(kv.Key.ToArray())}={S(kv.Value.ToArray())}");
+            }
+        }
+
+        return found;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Operands_merged_after_a_range_delete_ignore_the_deleted_values_on_every_read_path_and_through_flush_and_compaction(bool flushBetween)
+    {
+        var settings = Small(Policy());
+        settings.MergeOperator = new AppendOperator();
+        settings.Gc = null;
+        await using var db = await OpenAsync(new InMemoryObjectStore(), settings);
+        await db.PutAsync("a", "base", NoWait);
+        await db.MergeAsync("b", "+old", NoWait);
+        await db.PutAsync("z", "kept", NoWait);
+        if (flushBetween)
+        {
+            await db.FlushAsync(FlushType.MemTable);
+        }
+
+        await db.DeleteRangeAsync(KeyRange.Between(U("a"), U("c")), NoWait);
+        await db.MergeAsync("a", "+1", NoWait);
+        await db.MergeAsync("b", "+2", NoWait);
+
+        await AssertReadsAsync(db, "after the writes");
+        await db.FlushAsync(FlushType.MemTable);
+        await AssertReadsAsync(db, "after a memtable flush");
+        await db.PutAsync("y", "more", NoWait);
+        await db.FlushAsync(FlushType.MemTable);
+        await db.Engine.Compactor!.WaitIdleAsync(CancellationToken.None);
+        Assert.NotEmpty(db.Engine.State.Current.SortedRuns);
+        await AssertReadsAsync(db, "after compaction");
+
+        static async Task AssertReadsAsync(SlateDb.Db db, string when)
+        {
+            Assert.True("+1" == S(await db.GetAsync("a")), when);
+            Assert.True("+2" == S(await db.GetAsync("b")), when);
+            Assert.Equal(["+1", "+2", "kept"], (await db.GetManyAsync([U("a"), U("b"), U("z")])).Select(S));
+            var all = await ScanAsync(db.ScanAsync(KeyRange.All));
+            Assert.Equal(["a=+1", "b=+2"], all.Take(2));
+            Assert.Contains("z=kept", all);
+        }
+    }
+}
