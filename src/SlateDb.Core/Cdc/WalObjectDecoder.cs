@@ -112,6 +112,7 @@ internal static class WalObjectDecoder
         RowKind.Put => ChangeKind.Put,
         RowKind.Delete => ChangeKind.Delete,
         RowKind.Merge => ChangeKind.Merge,
+        RowKind.RangeDelete => ChangeKind.DeleteRange,
         _ => throw new NotSupportedException(
             $"'{path}': the row at seq {row.Seq} has row kind {row.Kind}, which the change feed does not read (it reads Put, Delete and Merge rows); " +
             "read this WAL with a build that supports it."),

@@ -34,6 +34,24 @@ public sealed class WalReaderTests
     }
 
     [Fact]
+    public async Task A_range_delete_comes_as_one_row_with_its_start_and_exclusive_end()
+    {
+        var store = new InMemoryObjectStore();
+        await using var db = await OpenAsync(store, KeepWal(), Clock());
+        var bounded = await db.DeleteRangeAsync(KeyRange.Between(K(1), K(5)));
+        var open = await db.DeleteRangeAsync(KeyRange.From(K(7)));
+        var reader = await WalReader.OpenAsync(DbPath, store, Options(Clock()));
+
+        var rows = (await ReadToEndAsync(reader, ChangeCursor.Beginning)).SelectMany(b => b.Rows).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.Equal((ChangeKind.DeleteRange, bounded.Seq), (rows[0].Kind, rows[0].Seq));
+        Assert.Equal(K(1), rows[0].Key.ToArray());
+        Assert.Equal(K(5), rows[0].Value.ToArray());
+        Assert.Equal((ChangeKind.DeleteRange, open.Seq, 0), (rows[1].Kind, rows[1].Seq, rows[1].Value.Length));
+        Assert.Equal(K(7), rows[1].Key.ToArray());
+    }
+
+    [Fact]
     public async Task A_wal_object_missing_in_the_middle_is_a_truncation_naming_the_id_and_the_cursor()
     {
         var store = new InMemoryObjectStore();
