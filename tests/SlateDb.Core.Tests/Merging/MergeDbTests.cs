@@ -21,9 +21,9 @@ public class MergeDbTests
         return settings;
     }
 
-    private static byte[] U(string s) => Encoding.UTF8.GetBytes(s);
+    internal static byte[] U(string s) => Encoding.UTF8.GetBytes(s);
 
-    private static string? S(byte[]? b) => b is null ? null : Encoding.UTF8.GetString(b);
+    internal static string? S(byte[]? b) => b is null ? null : Encoding.UTF8.GetString(b);
 
     // Every row of the L0 SSTs and sorted runs, every version, newest first per key.
     private static async Task<List<Row>> StoredRowsAsync(SlateDb.Db db)
@@ -44,7 +44,7 @@ public class MergeDbTests
         return await Read.TestRows.DrainAsync(merge);
     }
 
-    private static async Task<List<string>> ScanAsync(DbIterator iterator)
+    internal static async Task<List<string>> ScanAsync(DbIterator iterator)
     {
         var found = new List<string>();
         await using (iterator)

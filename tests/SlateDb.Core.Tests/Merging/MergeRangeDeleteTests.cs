@@ -1,33 +1,15 @@
-using System.Text;
 using SlateDb.ObjectStore;
 using SlateDb.Testing.Merging;
 using Xunit;
 using static SlateDb.Core.Tests.Compaction.CompactionKit;
 using static SlateDb.Core.Tests.Db.DbKit;
+using static SlateDb.Core.Tests.Merging.MergeDbTests;
 
 namespace SlateDb.Core.Tests.Merging;
 
 /// <summary>Merge operands over a range tombstone: operands newer than the tombstone apply to nothing below it.</summary>
 public class MergeRangeDeleteTests
 {
-    private static string? S(byte[]? b) => b is null ? null : Encoding.UTF8.GetString(b);
-
-    private static byte[] U(string s) => Encoding.UTF8.GetBytes(s);
-
-    private static async Task<List<string>> ScanAsync(DbIterator iterator)
-    {
-        var found = new List<string>();
-        await using (iterator)
-        {
-            await foreach (var kv in iterator)
-            {
-                found.Add($"{S(kv.Key.ToArray())}={S(kv.Value.ToArray())}");
-            }
-        }
-
-        return found;
-    }
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
