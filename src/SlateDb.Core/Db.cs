@@ -361,7 +361,7 @@ public sealed class Db : IAsyncDisposable
             ?? throw new InvalidOperationException(
                 $"'{DbPath}': a merge needs a merge operator, and none is configured; set {nameof(Settings)}.{nameof(Settings.MergeOperator)} when opening the database.");
 
-    private ulong Bound(ReadOptions? readOptions) => DbReads.Bound(_engine, readOptions, _engine.WriteLoop.VisibleSeq);
+    private ReadBound Bound(ReadOptions? readOptions) => DbReads.Bound(_engine, readOptions);
 
     private Task<WriteHandle> WriteOneAsync(
         RowKind kind, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, WriteOptions? writeOptions, CancellationToken cancellationToken)

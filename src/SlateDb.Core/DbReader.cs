@@ -64,7 +64,7 @@ public sealed class DbReader : IAsyncDisposable
     public ValueTask<byte[]?> GetAsync(ReadOnlyMemory<byte> key, ReadOptions? readOptions = null, CancellationToken cancellationToken = default)
     {
         Limits.ValidateKey(key.Span, nameof(key));
-        return DbReads.GetAsync(_engine.Services, _engine.Lifecycle, _engine.State, _engine.Tables, key, ulong.MaxValue, cancellationToken);
+        return DbReads.GetAsync(_engine.Services, _engine.Lifecycle, _engine.State, _engine.Tables, key, ReadBound.At(ulong.MaxValue), cancellationToken);
     }
 
     /// <summary>The value of the UTF-8 encoding of <paramref name="key"/>, or null.</summary>
@@ -84,7 +84,7 @@ public sealed class DbReader : IAsyncDisposable
     public Task<byte[]?[]> GetManyAsync(IReadOnlyList<ReadOnlyMemory<byte>> keys, ReadOptions? readOptions = null, CancellationToken cancellationToken = default)
     {
         DbReads.ValidateKeys(keys, nameof(keys));
-        return DbReads.GetManyAsync(_engine.Services, _engine.Lifecycle, _engine.State, _engine.Tables, keys, ulong.MaxValue, cancellationToken);
+        return DbReads.GetManyAsync(_engine.Services, _engine.Lifecycle, _engine.State, _engine.Tables, keys, ReadBound.At(ulong.MaxValue), cancellationToken);
     }
 
     /// <summary>The keys and values in <paramref name="range"/> in key order, as the view is when this is called.</summary>

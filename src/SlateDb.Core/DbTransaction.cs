@@ -176,8 +176,7 @@ public sealed class DbTransaction : IAsyncDisposable
             _readRanges.Add(range);
         }
 
-        var bound = DbReads.Bound(_engine, readOptions, StartSeq);
-        return DbReads.ScanAsync(_engine, range, bound, _writes.CreateIterator(range, bound), cancellationToken);
+        return DbReads.ScanAsync(_engine, range, DbReads.Bound(_engine, readOptions, StartSeq), bound => _writes.CreateIterator(range, bound), cancellationToken);
     }
 
     /// <summary>

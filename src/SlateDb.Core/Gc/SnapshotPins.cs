@@ -7,8 +7,9 @@ namespace SlateDb.Gc;
 //
 // Invariants
 //  1. A scan iterates only a snapshot that was pinned while it was still the current one: Pin re-reads the current
-//     snapshot after registering and retries if it moved. So whenever the collector applies the latest manifest to the
-//     read state and then reads the pins, every scan on an older snapshot is either already pinned or will pin a newer one.
+//     snapshot after registering (and after reading the scan's bound, see ReadBound) and retries if it moved. So
+//     whenever the collector applies the latest manifest to the read state and then reads the pins, every scan on an
+//     older snapshot is either already pinned or will pin a newer one.
 //  2. A lease releases its pin once; a snapshot stays pinned while any lease on it is live.
 
 /// <summary>The read snapshots held by open iterators, and the SST paths they reference.</summary>
@@ -30,13 +31,20 @@ internal sealed class SnapshotPins
     }
 
     /// <summary>Pins the current snapshot of <paramref name="holder"/>; dispose the lease when the iterator is done.</summary>
-    public Lease Pin(DbStateHolder holder)
+    public Lease Pin(DbStateHolder holder) => Pin(holder, ReadBound.At(0), out _);
+
+    /// <summary>
+    /// Pins the current snapshot of <paramref name="holder"/> and reads <paramref name="readBound"/> while it is current
+    /// (see <see cref="ReadBound"/>); dispose the lease when the iterator is done.
+    /// </summary>
+    public Lease Pin(DbStateHolder holder, in ReadBound readBound, out ulong bound)
     {
         ArgumentNullException.ThrowIfNull(holder);
         while (true)
         {
             var state = holder.Current;
             Add(state);
+            bound = readBound.Read();
             if (ReferenceEquals(holder.Current, state))
             {
                 return new Lease(this, state);

@@ -11,25 +11,27 @@ namespace SlateDb.Read;
 internal static class DbReads
 {
     /// <summary>
-    /// The visibility bound of a read: <paramref name="seq"/> (the visible seq, or a snapshot's), lowered to the durable
-    /// seq for <see cref="DurabilityLevel.Remote"/>.
+    /// The visibility bound of a snapshot's or transaction's read: <paramref name="seq"/>, lowered to the durable seq for
+    /// <see cref="DurabilityLevel.Remote"/>.
     /// </summary>
-    public static ulong Bound(DbEngine engine, ReadOptions? readOptions, ulong seq)
-        => readOptions?.DurabilityFilter == DurabilityLevel.Remote ? Math.Min(seq, engine.WriteLoop.DurableSeq) : seq;
+    public static ReadBound Bound(DbEngine engine, ReadOptions? readOptions, ulong seq) => ReadBound.AtSnapshot(engine.WriteLoop, seq, readOptions);
+
+    /// <summary>The visibility bound of a read of the database: the visible seq when it starts, lowered to the durable seq for <see cref="DurabilityLevel.Remote"/>.</summary>
+    public static ReadBound Bound(DbEngine engine, ReadOptions? readOptions) => ReadBound.Visible(engine.WriteLoop, readOptions);
 
     /// <summary>The value of <paramref name="key"/> at <paramref name="bound"/>, or null; a <c>slatedb.get</c> span when anyone listens.</summary>
-    public static ValueTask<byte[]?> GetAsync(DbEngine engine, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
+    public static ValueTask<byte[]?> GetAsync(DbEngine engine, ReadOnlyMemory<byte> key, ReadBound bound, CancellationToken cancellationToken)
         => GetAsync(engine.Services, engine.Lifecycle, engine.State, engine.Tables, key, bound, cancellationToken);
 
-    /// <summary>As <see cref="GetAsync(DbEngine, ReadOnlyMemory{byte}, ulong, CancellationToken)"/>, for any read state (a reader's too).</summary>
+    /// <summary>As <see cref="GetAsync(DbEngine, ReadOnlyMemory{byte}, ReadBound, CancellationToken)"/>, for any read state (a reader's too).</summary>
     public static ValueTask<byte[]?> GetAsync(
-        EngineServices services, Lifecycle lifecycle, DbStateHolder state, TableCache tables, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
+        EngineServices services, Lifecycle lifecycle, DbStateHolder state, TableCache tables, ReadOnlyMemory<byte> key, ReadBound bound, CancellationToken cancellationToken)
         => DbTracing.Enabled
             ? GetTracedAsync(services, lifecycle, state, tables, key, bound, cancellationToken)
             : GetCoreAsync(services, lifecycle, state, tables, key, bound, cancellationToken);
 
     private static async ValueTask<byte[]?> GetTracedAsync(
-        EngineServices services, Lifecycle lifecycle, DbStateHolder state, TableCache tables, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
+        EngineServices services, Lifecycle lifecycle, DbStateHolder state, TableCache tables, ReadOnlyMemory<byte> key, ReadBound bound, CancellationToken cancellationToken)
     {
         using var activity = DbTracing.Start("slatedb.get", services.DbPath);
         try
@@ -46,7 +48,7 @@ internal static class DbReads
     }
 
     private static ValueTask<byte[]?> GetCoreAsync(
-        EngineServices services, Lifecycle lifecycle, DbStateHolder holder, TableCache tables, ReadOnlyMemory<byte> key, ulong bound, CancellationToken cancellationToken)
+        EngineServices services, Lifecycle lifecycle, DbStateHolder holder, TableCache tables, ReadOnlyMemory<byte> key, ReadBound bound, CancellationToken cancellationToken)
     {
         if (!lifecycle.IsOpen)
         {
@@ -54,14 +56,14 @@ internal static class DbReads
         }
 
         services.Metrics.Get();
-        var state = holder.Current;
+        var state = bound.Take(holder, out var seq);
         try
         {
-            var found = PointLookup.TryGetFromMemtables(state, key.Span, bound, out var row)
+            var found = PointLookup.TryGetFromMemtables(state, key.Span, seq, out var row)
                 ? VersionResolver.TrySettle(row, services.Time, out var value)
                     ? new ValueTask<byte[]?>(value)
-                    : PointLookup.ResolveAsync(state, tables, key, bound, services.Resolution.NewResolver(), cancellationToken)
-                : PointLookup.GetFromTablesAsync(state, tables, key, bound, services.Resolution, cancellationToken);
+                    : PointLookup.ResolveAsync(state, tables, key, seq, services.Resolution.NewResolver(), cancellationToken)
+                : PointLookup.GetFromTablesAsync(state, tables, key, seq, services.Resolution, cancellationToken);
             return found.IsCompletedSuccessfully ? found : MapStoreErrorsAsync(found, services.DbPath);
         }
         catch (ObjectStoreException e)
@@ -93,7 +95,7 @@ internal static class DbReads
     }
 
     /// <summary>The values of <paramref name="keys"/> at <paramref name="bound"/>, in order (null when absent); a <c>slatedb.get_many</c> span when anyone listens.</summary>
-    public static Task<byte[]?[]> GetManyAsync(DbEngine engine, IReadOnlyList<ReadOnlyMemory<byte>> keys, ulong bound, CancellationToken cancellationToken)
+    public static Task<byte[]?[]> GetManyAsync(DbEngine engine, IReadOnlyList<ReadOnlyMemory<byte>> keys, ReadBound bound, CancellationToken cancellationToken)
         => DbTracing.Enabled
             ? DbTracing.RunAsync(
                 "slatedb.get_many",
@@ -103,15 +105,16 @@ internal static class DbReads
                 (a, values) => a.SetTag("slatedb.keys", values.Length).SetTag("slatedb.found", values.Count(v => v is not null)))
             : GetManyAsync(engine.Services, engine.Lifecycle, engine.State, engine.Tables, keys, bound, cancellationToken);
 
-    /// <summary>As <see cref="GetManyAsync(DbEngine, IReadOnlyList{ReadOnlyMemory{byte}}, ulong, CancellationToken)"/>, for any read state (a reader's too).</summary>
+    /// <summary>As <see cref="GetManyAsync(DbEngine, IReadOnlyList{ReadOnlyMemory{byte}}, ReadBound, CancellationToken)"/>, for any read state (a reader's too).</summary>
     public static async Task<byte[]?[]> GetManyAsync(
-        EngineServices services, Lifecycle lifecycle, DbStateHolder state, TableCache tables, IReadOnlyList<ReadOnlyMemory<byte>> keys, ulong bound, CancellationToken cancellationToken)
+        EngineServices services, Lifecycle lifecycle, DbStateHolder state, TableCache tables, IReadOnlyList<ReadOnlyMemory<byte>> keys, ReadBound bound, CancellationToken cancellationToken)
     {
         lifecycle.ThrowIfNotReadable();
         services.Metrics.Get();
         try
         {
-            return await BatchLookup.GetManyAsync(state.Current, tables, keys, bound, services.Resolution, cancellationToken).ConfigureAwait(false);
+            var current = bound.Take(state, out var seq);
+            return await BatchLookup.GetManyAsync(current, tables, keys, seq, services.Resolution, cancellationToken).ConfigureAwait(false);
         }
         catch (ObjectStoreException e)
         {
@@ -120,15 +123,17 @@ internal static class DbReads
     }
 
     /// <summary>
-    /// A scan of <paramref name="range"/> at <paramref name="bound"/>, with <paramref name="overlay"/> (newest) merged in.
-    /// The scan pins the read state it starts on, so it reads the same sources however long it stays open.
+    /// A scan of <paramref name="range"/> at <paramref name="bound"/>, with the rows <paramref name="overlay"/> creates at
+    /// that bound (newest) merged in. The scan pins the read state it starts on (paired with its bound, see
+    /// <see cref="ReadBound"/>), so it reads the same sources however long it stays open.
     /// </summary>
-    public static DbIterator ScanAsync(DbEngine engine, KeyRange range, ulong bound, IRowIterator? overlay, CancellationToken cancellationToken)
+    public static DbIterator ScanAsync(DbEngine engine, KeyRange range, ReadBound bound, Func<ulong, IRowIterator>? overlay, CancellationToken cancellationToken)
     {
         engine.Lifecycle.ThrowIfNotReadable();
         engine.Services.Metrics.Scan();
+        var lease = engine.Pins.Pin(engine.State, bound, out var seq);
         return new DbIterator(
-            new ScanIterator(engine.Pins.Pin(engine.State), range, bound, engine.Tables, engine.Lifecycle, engine.Services.Resolution, engine.Services.Settings.ScanReadAheadBytes, cancellationToken, overlay),
+            new ScanIterator(lease, range, seq, engine.Tables, engine.Lifecycle, engine.Services.Resolution, engine.Services.Settings.ScanReadAheadBytes, cancellationToken, overlay?.Invoke(seq)),
             engine.Services.DbPath,
             DbTracing.Enabled ? DbTracing.StartDetached("slatedb.scan", engine.Services.DbPath) : null);
     }

@@ -44,7 +44,7 @@ namespace SlateDb.Write;
 // seals shares one WAL object and one durable task.
 
 /// <summary>Sequences writes into the WAL buffer and the active memtable.</summary>
-internal sealed class WriteLoop : IDisposable, IReplayTarget
+internal sealed class WriteLoop : IDisposable, IReplayTarget, IReadSeqs
 {
     private readonly Lock _gate = new();
     private readonly EngineServices _services;
