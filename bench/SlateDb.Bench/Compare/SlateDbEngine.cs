@@ -7,6 +7,7 @@ internal sealed class SlateDbEngine : ICompareEngine
 {
     private static readonly WriteOptions NoWait = new() { AwaitDurable = false };
     private readonly Db _db;
+    private LocalFileSystemObjectStore? _ownedStore;
 
     private SlateDbEngine(Db db, InstrumentedObjectStore store, string path)
     {
@@ -31,7 +32,13 @@ internal sealed class SlateDbEngine : ICompareEngine
         {
             return new EngineKind(
                 "SlateDb",
-                async (dir, o, _) => await OpenAsync(new LocalFileSystemObjectStore(dir), "db", o, TimeProvider.System),
+                async (dir, o, _) =>
+                {
+                    var local = new LocalFileSystemObjectStore(dir);
+                    var engine = await OpenAsync(local, "db", o, TimeProvider.System);
+                    engine._ownedStore = local;   // its open files are closed with the engine
+                    return engine;
+                },
                 "default settings, block cache = --cache-mb, local-file store");
         }
 
@@ -91,5 +98,9 @@ internal sealed class SlateDbEngine : ICompareEngine
 
     public async ValueTask FlushAsync() => await _db.FlushAsync(FlushType.MemTable);
 
-    public async ValueTask DisposeAsync() => await _db.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _db.DisposeAsync();
+        _ownedStore?.Dispose();
+    }
 }

@@ -17,9 +17,18 @@ namespace SlateDb.ObjectStore;
 /// lock files: paths using them are rejected and listings skip them. Deletes are durable (the folder is synced);
 /// the folders they empty are kept. Temp files orphaned by a crash mid-put stay, invisible, until removed by hand.
 /// </para>
+/// <para>
+/// On Linux the store keeps up to <see cref="DefaultMaxOpenFiles"/> (or the number given) files open for ranged
+/// reads, so reading blocks of a table file costs one <c>pread</c> plus a <c>statx</c> of the path, which checks that
+/// the path still names the open file (a file deleted or replaced by anyone is reopened, never read stale). Dispose
+/// the store to close them.
+/// </para>
 /// </remarks>
-public sealed partial class LocalFileSystemObjectStore : IObjectStore
+public sealed partial class LocalFileSystemObjectStore : IObjectStore, IDisposable
 {
+    /// <summary>How many files a store keeps open for ranged reads unless told otherwise.</summary>
+    public const int DefaultMaxOpenFiles = 512;
+
     /// <summary>The prefix of the store's own files (temp files, lock files); object path segments may not start with it.</summary>
     internal const string ReservedPrefix = ".slatedb-";
 
@@ -36,7 +45,24 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
     /// ...); the message names the root and the reason.
     /// </exception>
     public LocalFileSystemObjectStore(string root)
-        : this(root, useExtendedAttributes: true)
+        : this(root, DefaultMaxOpenFiles)
+    {
+    }
+
+    /// <summary>Opens (creating it if missing) the store rooted at the folder <paramref name="root"/>, keeping up to <paramref name="maxOpenFiles"/> files open for ranged reads.</summary>
+    /// <param name="root">The folder; relative paths are resolved against the current directory.</param>
+    /// <param name="maxOpenFiles">
+    /// How many object files to keep open for ranged reads (least recently used closed first); 0 opens and closes the
+    /// file for every read. Files are kept open on Linux only.
+    /// </param>
+    /// <exception cref="ArgumentException"><paramref name="root"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxOpenFiles"/> is negative.</exception>
+    /// <exception cref="ObjectStoreException">
+    /// The root is a file, or it is missing and cannot be created (a folder above it is a file, access is denied,
+    /// ...); the message names the root and the reason.
+    /// </exception>
+    public LocalFileSystemObjectStore(string root, int maxOpenFiles)
+        : this(root, useExtendedAttributes: true, maxOpenFiles: maxOpenFiles)
     {
     }
 
@@ -45,15 +71,18 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
     /// <param name="useExtendedAttributes">Whether to keep etags and put ids in extended attributes where possible.</param>
     /// <param name="syncDirectory">Makes a folder's entries durable; <see cref="PosixSync.FsyncDirectory"/> when null (tests observe it).</param>
     /// <param name="syncFile">Makes an open file's data and attributes durable (the file's path is given too); fsync when null (tests observe it).</param>
-    internal LocalFileSystemObjectStore(string root, bool useExtendedAttributes, Action<string>? syncDirectory = null, Action<SafeFileHandle, string>? syncFile = null)
+    /// <param name="maxOpenFiles">How many files to keep open for ranged reads (0: none).</param>
+    internal LocalFileSystemObjectStore(string root, bool useExtendedAttributes, Action<string>? syncDirectory = null, Action<SafeFileHandle, string>? syncFile = null, int maxOpenFiles = DefaultMaxOpenFiles)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxOpenFiles);
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
         Uri = FileUri(_root);
         _syncDirectory = syncDirectory ?? PosixSync.FsyncDirectory;
         var created = CreateRoot();
         _metadata = new LocalObjectMetadata(useExtendedAttributes);
         _writer = new AtomicFileWriter(_root, Uri, _metadata, _syncDirectory, syncFile ?? AtomicFileWriter.FsyncFile, rootSynced: created);
+        _openFiles = maxOpenFiles > 0 && PosixSync.HasStatx ? new OpenFileCache(maxOpenFiles) : null;
     }
 
     /// <summary>
@@ -76,28 +105,20 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            using var file = OpenExisting(path, full);
-            var meta = _metadata.Read(file, path);
-            var (offset, length) = range is { } r ? r.ClampTo(meta.Size) : (0, meta.Size);
-            if (length > Array.MaxLength)
+            if (range is not null && OpenCached(path, full, addIfMissing: true) is { } cached)
             {
-                throw new ObjectStoreException(path, Uri, $"Cannot read {length} bytes in one piece; read the object in ranges", isTransient: false);
-            }
-
-            var buffer = GC.AllocateUninitializedArray<byte>((int)length);
-            var done = 0;
-            while (done < buffer.Length)
-            {
-                var read = await RandomAccess.ReadAsync(file, buffer.AsMemory(done), offset + done, cancellationToken).ConfigureAwait(false);
-                if (read == 0)
+                try
                 {
-                    throw new ObjectStoreException(path, Uri, $"The file ended after {offset + done} of {meta.Size} bytes: it was changed outside the store", isTransient: false);
+                    return await ReadAsync(cached.Handle, cached.Meta, path, range, cancellationToken).ConfigureAwait(false);
                 }
-
-                done += read;
+                catch (ObjectDisposedException)
+                {
+                    // Evicted between the lookup and the read: read through a handle of its own.
+                }
             }
 
-            return new ObjectData(meta, buffer);
+            using var file = OpenExisting(path, full);
+            return await ReadAsync(file, _metadata.Read(file, path), path, range, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsLocalFailure(ex))
         {
@@ -112,6 +133,11 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
+            if (OpenCached(path, full, addIfMissing: false) is { } cached)
+            {
+                return Task.FromResult(cached.Meta);
+            }
+
             using var file = OpenExisting(path, full);
             return Task.FromResult(_metadata.Read(file, path));
         }
@@ -146,6 +172,11 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
                 {
                     throw Translate(ex, path);
                 }
+                finally
+                {
+                    // Reads would notice the new file anyway; this closes the old one now.
+                    _openFiles?.Remove(path);
+                }
             },
             cancellationToken);
     }
@@ -168,6 +199,8 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
                 File.Delete(full);
             }
 
+            _openFiles?.Remove(path);
+
             _syncDirectory(directory);
         }
         catch (Exception ex) when (ex is DirectoryNotFoundException)
@@ -187,6 +220,9 @@ public sealed partial class LocalFileSystemObjectStore : IObjectStore
         var source = await GetAsync(from, range: null, cancellationToken).ConfigureAwait(false);
         await PutAsync(to, source.Bytes, PutMode.Overwrite, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Closes the files kept open for ranged reads. The store stays usable; it then opens a file for each read.</summary>
+    public void Dispose() => _openFiles?.Dispose();
 
     /// <inheritdoc />
     public override string ToString() => Uri;

@@ -85,9 +85,11 @@ internal sealed class LocalObjectMetadata
 
     /// <summary>Reads the metadata of the open, published file of <paramref name="objectPath"/>.</summary>
     public ObjectMeta Read(SafeFileHandle file, string objectPath)
+        => Read(file, objectPath, RandomAccess.GetLength(file), LastModified(file));
+
+    /// <summary>Reads the metadata of the open, published file of <paramref name="objectPath"/> whose size and modification time are known.</summary>
+    public ObjectMeta Read(SafeFileHandle file, string objectPath, long size, DateTimeOffset modified)
     {
-        var size = RandomAccess.GetLength(file);
-        var modified = LastModified(file);
         if (!_useAttributes)
         {
             return FromTimestamp(objectPath, size, modified, null);

@@ -6,7 +6,7 @@ using Xunit;
 namespace SlateDb.ObjectStore.Tests.LocalFiles;
 
 /// <summary>What the local-file store does beyond the contract: its files on disk, its metadata, its limits.</summary>
-public sealed class LocalFileSystemObjectStoreTests : IDisposable
+public sealed partial class LocalFileSystemObjectStoreTests : IDisposable
 {
     private readonly TempDirectory _folder = new("localfs-unit");
 
