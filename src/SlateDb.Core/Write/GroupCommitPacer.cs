@@ -16,6 +16,9 @@ namespace SlateDb.Write;
 //     back), when anything seals the buffer, or when the write loop's timer expires: at most half the recent PUT
 //     latency (a moving average), so a hold never costs more than half a PUT. No hold when that bound is below
 //     MinHold (PUTs that cheap are not worth pacing; a clock that does not move never holds).
+//  4. A hold that expires means the writers take longer to come back than half a PUT (many writers on few cores):
+//     the store would idle while they do, so the next SkipAfterExpiry PUTs start without a hold, then one is tried
+//     again.
 //
 // Not thread-safe: the write loop owns it under its gate.
 
@@ -25,6 +28,9 @@ internal sealed class GroupCommitPacer
     /// <summary>Holds shorter than this are not started.</summary>
     internal static readonly TimeSpan MinHold = TimeSpan.FromTicks(1000);   // 100 µs
 
+    /// <summary>How many PUTs start without a hold after a hold expired.</summary>
+    internal const int SkipAfterExpiry = 8;
+
     private readonly TimeProvider _time;
     private int _inFlight;
     private long _inFlightSince;
@@ -32,6 +38,7 @@ internal sealed class GroupCommitPacer
     private int _waitingInFlight;
     private int _holdTarget;
     private TimeSpan _putLatency;
+    private int _skipHolds;
 
     /// <param name="time">The clock PUT latencies are measured with.</param>
     public GroupCommitPacer(TimeProvider time) => _time = time;
@@ -82,10 +89,20 @@ internal sealed class GroupCommitPacer
             return TimeSpan.Zero;
         }
 
+        if (_skipHolds > 0)
+        {
+            _skipHolds--;
+            return TimeSpan.Zero;
+        }
+
         _holdTarget = _waitingInBuffer + completed;
         return bound;
     }
 
-    /// <summary>Ends a hold (its time is up).</summary>
-    public void EndHold() => _holdTarget = 0;
+    /// <summary>Ends a hold whose time is up: the next <see cref="SkipAfterExpiry"/> PUTs start without one.</summary>
+    public void HoldExpired()
+    {
+        _holdTarget = 0;
+        _skipHolds = SkipAfterExpiry;
+    }
 }

@@ -422,7 +422,7 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget
             }
 
             _holdArmed = false;
-            _pacer.EndHold();
+            _pacer.HoldExpired();
             if (_durableWanted && _pacer.Idle && _lifecycle.IsOpen)
             {
                 SealLocked();

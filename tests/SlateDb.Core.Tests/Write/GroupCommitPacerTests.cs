@@ -71,6 +71,25 @@ public sealed class GroupCommitPacerTests
         Assert.Equal(((PutTime * 3) + (PutTime * 5)) / 4, pacer.PutLatency);
     }
 
+    [Fact]
+    public void After_a_hold_expired_the_next_puts_start_without_one()
+    {
+        var time = Clock();
+        var pacer = new GroupCommitPacer(time);
+        Assert.Equal(PutTime / 2, Put(pacer, time, awaited: 4, waitingAfter: 0));
+        pacer.HoldExpired();
+        Assert.False(pacer.Holding);
+
+        for (var i = 0; i < GroupCommitPacer.SkipAfterExpiry; i++)
+        {
+            Assert.Equal(TimeSpan.Zero, Put(pacer, time, awaited: 4, waitingAfter: 0));
+            Assert.False(pacer.Holding);
+        }
+
+        Assert.Equal(PutTime / 2, Put(pacer, time, awaited: 4, waitingAfter: 0));   // tried again
+        Assert.True(pacer.Holding);
+    }
+
     // One object with `awaited` awaited writes takes PutTime; `waitingAfter` awaited writes arrive meanwhile.
     private static TimeSpan Put(GroupCommitPacer pacer, Microsoft.Extensions.Time.Testing.FakeTimeProvider time, int awaited, int waitingAfter)
     {
