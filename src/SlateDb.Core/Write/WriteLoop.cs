@@ -24,12 +24,14 @@ namespace SlateDb.Write;
 //  7. While transactions are open, every write's keys are recorded (Commits) after its seq is visible and before the
 //     gate opens; a transaction's conflict check runs inside the gate before its batch is sequenced.
 //  8. Leader/follower group commit: a write made with WriteOptions.AwaitDurable seals the buffer at once when no
-//     sealed buffer is waiting to be stored (_walInFlight == 0): it leads. Otherwise it marks the buffer wanted and
+//     sealed buffer is waiting to be stored (_pacer.Idle): it leads. Otherwise it marks the buffer wanted and
 //     follows: when the last sealed buffer is stored, the wanted buffer is sealed, so every durable write that
 //     arrived during one PUT rides the next. A durability-driven seal never queues behind another, so PUTs per
 //     durable write fall as writers grow. Writes nobody waits for (AwaitDurable off, whose handle's Durable may be
 //     awaited later) are sealed by the timer (FlushInterval bounds them), by size, by FlushAsync, or by a durable
-//     neighbour's seal.
+//     neighbour's seal. When the PUT that just completed carried many more awaited writes than wait now, the next
+//     durability-driven seal is held until those writers are back or half a PUT latency passed (GroupCommitPacer),
+//     so a closed loop of writers rides one PUT rather than two alternating ones.
 //
 // Outline (one critical section per write, on the caller's thread)
 //   gate → check open → seq = ++lastSeq → rows → WAL buffer → active memtable → VisibleSeq = seq
@@ -57,15 +59,18 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget, IReadSeqs
     private readonly Action<Exception> _onFailure;
     private readonly long _walSealBytes;
     private readonly long _freezeBytes;
+    private readonly GroupCommitPacer _pacer;
     private Memtables.Memtable _active;
     private ulong _lastSeq;
     private ulong _visibleSeq;
     private long _lastTick;
     private ulong _lastSealedWalId;
     private Task _lastSealedDurable = Task.CompletedTask;
-    private int _walInFlight;
     private bool _durableWanted;
     private ITimer? _timer;
+    private ITimer? _holdTimer;
+    private bool _holdArmed;
+    private bool _holdTimerDisposed;
 
     public WriteLoop(
         EngineServices services,
@@ -92,6 +97,7 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget, IReadSeqs
         _lastTick = lastTick;
         _freezeBytes = services.Settings.L0SstSizeBytes;
         _walSealBytes = Math.Min(services.Settings.L0SstSizeBytes, 64L * 1024 * 1024);
+        _pacer = new GroupCommitPacer(services.Time);
     }
 
     /// <summary>The highest sequence number visible to reads.</summary>
@@ -230,14 +236,24 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget, IReadSeqs
 
     /// <summary>
     /// Called by the WAL writer after it stored a sealed buffer: when nothing else is in flight and a write waits for
-    /// the current buffer, seals it now (the followers of the PUT that just finished lead the next one).
+    /// the current buffer, seals it now (the followers of the PUT that just finished lead the next one), unless the
+    /// pacer holds the seal for the writers that PUT made durable.
     /// </summary>
     public void WalStored()
     {
         lock (_gate)
         {
-            _walInFlight--;
-            if (_walInFlight == 0 && _durableWanted && _lifecycle.IsOpen)
+            var hold = _pacer.Stored();
+            if (!_pacer.Idle || !_lifecycle.IsOpen)
+            {
+                return;
+            }
+
+            if (hold > TimeSpan.Zero)
+            {
+                ArmHoldLocked(hold);
+            }
+            else if (_durableWanted)
             {
                 SealLocked();
             }
@@ -259,6 +275,7 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget, IReadSeqs
         _timer?.Dispose();
         lock (_gate)
         {
+            DisposeHoldTimerLocked();
             return FreezeLockedAsync();
         }
     }
@@ -269,6 +286,7 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget, IReadSeqs
         _timer?.Dispose();
         lock (_gate)
         {
+            DisposeHoldTimerLocked();
             _wal.Fail(error);
         }
     }
@@ -279,6 +297,7 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget, IReadSeqs
         _timer?.Dispose();
         lock (_gate)
         {
+            DisposeHoldTimerLocked();
             _wal.Dispose();
         }
     }
@@ -337,6 +356,11 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget, IReadSeqs
         _lastSeq = seq;
         Volatile.Write(ref _visibleSeq, seq);
         var handle = new WriteHandle(seq, _wal.Durable);
+        if (awaitDurable)
+        {
+            _pacer.AwaitedWrite();
+        }
+
         if (_active.SizeBytes >= _freezeBytes)
         {
             FreezeLockedAsync();
@@ -353,16 +377,56 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget, IReadSeqs
         return handle;
     }
 
-    // Rule 8: lead (seal now) when the WAL writer has nothing in flight, else follow (seal when it is done).
+    // Rule 8: lead (seal now) when the WAL writer has nothing in flight and no hold is under way, else follow (seal
+    // when it is done, when the hold's writers are back, or when the hold expires).
     private void RequestDurableLocked()
     {
-        if (_walInFlight == 0)
+        if (_pacer.Idle && !_pacer.Holding)
         {
             SealLocked();
         }
         else
         {
             _durableWanted = true;
+        }
+    }
+
+    private void ArmHoldLocked(TimeSpan hold)
+    {
+        if (_holdTimerDisposed)
+        {
+            return;
+        }
+
+        // Timers count whole milliseconds: round up so a hold never ends before it started.
+        var due = TimeSpan.FromMilliseconds(Math.Ceiling(hold.TotalMilliseconds));
+        _holdTimer ??= _services.Time.CreateTimer(static s => ((WriteLoop)s!).OnHoldExpired(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _holdTimer.Change(due, Timeout.InfiniteTimeSpan);
+        _holdArmed = true;
+    }
+
+    private void DisposeHoldTimerLocked()
+    {
+        _holdArmed = false;
+        _holdTimerDisposed = true;
+        _holdTimer?.Dispose();
+    }
+
+    private void OnHoldExpired()
+    {
+        lock (_gate)
+        {
+            if (!_holdArmed)
+            {
+                return;
+            }
+
+            _holdArmed = false;
+            _pacer.HoldExpired();
+            if (_durableWanted && _pacer.Idle && _lifecycle.IsOpen)
+            {
+                SealLocked();
+            }
         }
     }
 
@@ -386,8 +450,13 @@ internal sealed class WriteLoop : IDisposable, IReplayTarget, IReadSeqs
 
         var sealedWal = _wal.Seal(++_lastSealedWalId);
         _lastSealedDurable = sealedWal.Durable.Task;
-        _walInFlight++;
+        _pacer.Sealed();
         _durableWanted = false;
+        if (_holdArmed)
+        {
+            _holdArmed = false;
+            _holdTimer!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
         _backpressure.WalSealed(sealedWal.Bytes);
         _walWriter.Enqueue(sealedWal);
     }
