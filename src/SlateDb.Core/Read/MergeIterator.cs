@@ -17,6 +17,10 @@ namespace SlateDb.Read;
 /// last yielded key is copied into a reusable buffer (a source's memory may change when it moves) so that older
 /// versions of it can be recognised and skipped. Rows with a seq above <see cref="MergeOptions.MaxSeq"/> are skipped
 /// before they can claim a key.</para>
+/// <para><b>Waiting sources.</b> A source is not moved when the merge is created (or sought) but waits in the heap at
+/// its lower bound (see the constructor), ordered before every row of that key; only when it reaches the heap top is it
+/// moved to its first row. So a source whose keys all lie past where the reader stops (an L0 SST after the range a short
+/// scan reads) is never read, and a full scan over disjoint sources reads them one after the other.</para>
 /// <para><b>Cost.</b> No allocation per row. Sources whose calls complete synchronously keep the whole merge
 /// synchronous; the first source call that does not complete moves the rest of that move onto an async path.</para>
 /// <para>The yielded row points into its source's memory: valid until the next move, as for every
@@ -24,6 +28,10 @@ namespace SlateDb.Read;
 /// </remarks>
 internal sealed class MergeIterator : IRowIterator
 {
+    // The seq of a source's place in the heap before its first row: above every real seq, so it comes before every row
+    // of its bound's key.
+    private const ulong WaitingSeq = ulong.MaxValue;
+
     private readonly IRowIterator[] _sources;
     private readonly Row[] _rows;
     private readonly ulong[] _prefixes;
@@ -33,36 +41,60 @@ internal sealed class MergeIterator : IRowIterator
     private readonly bool _hideTombstones;
     private readonly bool _hasNow;
     private readonly long _nowMs;
+    private readonly ReadOnlyMemory<byte>[] _lowerBounds;
+    private readonly bool[] _waiting;
+    private readonly bool[] _moved;
+    private byte[] _seekKey = [];
     private int _heapCount;
-    private int _primeNext;
     private bool _advanceTop;
     private byte[] _lastKey = new byte[64];
     private int _lastKeyLength;
     private ulong _lastPrefix;
     private ulong _lastSeq;
     private bool _hasLast;
+    private bool _lastYielded;   // a row of the last key was yielded
+    private bool _currentStartsKey;
     private Row _current;
     private bool _disposed;
 
     /// <summary>Creates a merge over <paramref name="sources"/>, newest first. The merge owns and disposes them.</summary>
-    public MergeIterator(IReadOnlyList<IRowIterator> sources, MergeOptions? options = null)
+    /// <param name="sources">The sources, newest first.</param>
+    /// <param name="options">What to yield.</param>
+    /// <param name="lowerBounds">
+    /// Per source, a key at or below every key it yields (empty: none known), or null. A source is only moved for the
+    /// first time once the merge reaches its bound, so a source that starts past where the reader stops is never read.
+    /// </param>
+    public MergeIterator(IReadOnlyList<IRowIterator> sources, MergeOptions? options = null, IReadOnlyList<ReadOnlyMemory<byte>>? lowerBounds = null)
     {
         ArgumentNullException.ThrowIfNull(sources);
         options ??= MergeOptions.Default;
+        if (lowerBounds is not null && lowerBounds.Count != sources.Count)
+        {
+            throw new ArgumentException($"{lowerBounds.Count} lower bounds for {sources.Count} sources.", nameof(lowerBounds));
+        }
+
         _sources = new IRowIterator[sources.Count];
+        _lowerBounds = new ReadOnlyMemory<byte>[_sources.Length];
         for (var i = 0; i < _sources.Length; i++)
         {
             _sources[i] = sources[i] ?? throw new ArgumentException($"Source {i} is null.", nameof(sources));
+            _lowerBounds[i] = lowerBounds?[i] ?? default;
         }
 
         _rows = new Row[_sources.Length];
         _prefixes = new ulong[_sources.Length];
         _heap = new int[_sources.Length];
+        _waiting = new bool[_sources.Length];
+        _moved = new bool[_sources.Length];
         _maxSeq = options.MaxSeq;
         _newestOnly = options.NewestOnly;
         _hideTombstones = options.HideTombstones;
         _hasNow = options.NowMs.HasValue;
         _nowMs = options.NowMs.GetValueOrDefault();
+        for (var i = 0; i < _sources.Length; i++)
+        {
+            Wait(i, _lowerBounds[i]);
+        }
     }
 
     private enum Outcome
@@ -75,6 +107,12 @@ internal sealed class MergeIterator : IRowIterator
     /// <inheritdoc />
     public Row Current => _current;
 
+    /// <summary>
+    /// Whether <see cref="Current"/> is the first row of its key this merge yields (since it was created or sought): the
+    /// rows it yields after it with the same key are older versions.
+    /// </summary>
+    public bool CurrentStartsKey => _currentStartsKey;
+
     /// <inheritdoc />
     public ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken = default)
     {
@@ -85,20 +123,37 @@ internal sealed class MergeIterator : IRowIterator
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A source not moved yet whose lower bound is at or past <paramref name="key"/> is not sought: its first row is
+    /// already at or past the key.
+    /// </remarks>
     public ValueTask SeekAsync(ReadOnlyMemory<byte> key, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _heapCount = 0;
-        _primeNext = 0;
         _advanceTop = false;
         _hasLast = false;
         _current = default;
+
+        // The key is kept as the bound of the sources sought (the caller's memory may change after the call).
+        if (_seekKey.Length < key.Length)
+        {
+            _seekKey = new byte[Math.Max(key.Length, _seekKey.Length * 2)];
+        }
+
+        key.Span.CopyTo(_seekKey);
+        var target = _seekKey.AsMemory(0, key.Length);
         for (var i = 0; i < _sources.Length; i++)
         {
-            var seek = _sources[i].SeekAsync(key, cancellationToken);
+            if (!NeedsSeek(i, target.Span))
+            {
+                continue;
+            }
+
+            var seek = _sources[i].SeekAsync(target, cancellationToken);
             if (!seek.IsCompletedSuccessfully)
             {
-                return SeekSlowAsync(seek, i + 1, key, cancellationToken);
+                return SeekSlowAsync(seek, i, target, cancellationToken);
             }
 
             // Consume the completed result (a ValueTask backed by a pooled source must be consumed once); it does not block.
@@ -107,6 +162,7 @@ internal sealed class MergeIterator : IRowIterator
 #pragma warning restore VSTHRD103
         }
 
+        WaitAll(target);
         return ValueTask.CompletedTask;
     }
 
@@ -151,13 +207,50 @@ internal sealed class MergeIterator : IRowIterator
         return outcome == Outcome.Yielded;
     }
 
-    private async ValueTask SeekSlowAsync(ValueTask pending, int next, ReadOnlyMemory<byte> key, CancellationToken cancellationToken)
+    private async ValueTask SeekSlowAsync(ValueTask pending, int sought, ReadOnlyMemory<byte> key, CancellationToken cancellationToken)
     {
         await pending.ConfigureAwait(false);
-        for (var i = next; i < _sources.Length; i++)
+        for (var i = sought + 1; i < _sources.Length; i++)
         {
-            await _sources[i].SeekAsync(key, cancellationToken).ConfigureAwait(false);
+            if (NeedsSeek(i, key.Span))
+            {
+                await _sources[i].SeekAsync(key, cancellationToken).ConfigureAwait(false);
+            }
         }
+
+        WaitAll(key);
+    }
+
+    // Whether source i has to seek to `key`: it was moved, or it may hold keys below it. A seek counts as a move.
+    private bool NeedsSeek(int i, ReadOnlySpan<byte> key)
+    {
+        if (!_moved[i] && KeyCompare.Compare(_lowerBounds[i].Span, key) >= 0)
+        {
+            return false;
+        }
+
+        _moved[i] = true;
+        return true;
+    }
+
+    // After a seek to `key`: every source waits at its lower bound or the key, whichever is larger.
+    private void WaitAll(ReadOnlyMemory<byte> key)
+    {
+        _heapCount = 0;
+        for (var i = 0; i < _sources.Length; i++)
+        {
+            Wait(i, KeyCompare.Compare(_lowerBounds[i].Span, key.Span) >= 0 ? _lowerBounds[i] : key);
+        }
+    }
+
+    // Puts source i into the heap before its first row, ordered by `bound` (a key at or below that row's key) and
+    // before every row of that key: when it reaches the top, the source is moved and takes its place by its row.
+    private void Wait(int i, ReadOnlyMemory<byte> bound)
+    {
+        _waiting[i] = true;
+        _rows[i] = new Row(bound, WaitingSeq, RowKind.Put, ReadOnlyMemory<byte>.Empty, 0);
+        _prefixes[i] = KeyCompare.KeyPrefix(bound.Span);
+        Push(i);
     }
 
     // Moves the merge until it yields a row, ends, or meets a source call that has not completed (returned in
@@ -166,11 +259,7 @@ internal sealed class MergeIterator : IRowIterator
     {
         while (true)
         {
-            if (_primeNext < _sources.Length)
-            {
-                pending = _sources[_primeNext].MoveNextAsync(cancellationToken);
-            }
-            else if (_advanceTop)
+            if (_advanceTop)
             {
                 pending = _sources[_heap[0]].MoveNextAsync(cancellationToken);
             }
@@ -179,6 +268,14 @@ internal sealed class MergeIterator : IRowIterator
                 pending = default;
                 _current = default;
                 return Outcome.Ended;
+            }
+            else if (_waiting[_heap[0]])
+            {
+                // The merge reached a source's lower bound: its first row is needed now.
+                _waiting[_heap[0]] = false;
+                _moved[_heap[0]] = true;
+                _advanceTop = true;
+                continue;
             }
             else if (TryYieldTop())
             {
@@ -201,21 +298,9 @@ internal sealed class MergeIterator : IRowIterator
         }
     }
 
-    // Takes in the result of the source call Run started: priming a source, or advancing the heap top.
+    // Takes in the result of the source call Run started: advancing the heap top (or moving a waiting source to its first row).
     private void Complete(bool moved)
     {
-        if (_primeNext < _sources.Length)
-        {
-            var source = _primeNext++;
-            if (moved)
-            {
-                Load(source);
-                Push(source);
-            }
-
-            return;
-        }
-
         _advanceTop = false;
         if (moved)
         {
@@ -264,6 +349,7 @@ internal sealed class MergeIterator : IRowIterator
             }
 
             _current = new Row(row.Key, row.Seq, RowKind.Delete, ReadOnlyMemory<byte>.Empty, row.CreateTs);
+            MarkYielded();
             return true;
         }
 
@@ -273,7 +359,14 @@ internal sealed class MergeIterator : IRowIterator
         }
 
         _current = row;
+        MarkYielded();
         return true;
+    }
+
+    private void MarkYielded()
+    {
+        _currentStartsKey = !_lastYielded;
+        _lastYielded = true;
     }
 
     // Caches a source's current row, and its key prefix, which decides most heap comparisons on its own.
@@ -295,6 +388,7 @@ internal sealed class MergeIterator : IRowIterator
         key.CopyTo(_lastKey);
         _lastKeyLength = key.Length;
         _hasLast = true;
+        _lastYielded = false;
     }
 
     // Whether source a's current row comes before source b's: key ascending, seq descending, earlier source first.

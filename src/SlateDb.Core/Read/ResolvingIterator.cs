@@ -8,8 +8,8 @@ namespace SlateDb.Read;
 /// hidden); keys that resolve to nothing are skipped. Scans read through it.
 /// </summary>
 /// <remarks>
-/// <para>A key whose newest version is a live put costs one key copy and no allocation: that row is yielded as is and
-/// the older versions are skipped. Only a key whose newest version is a merge operand (or an expired row) reads further
+/// <para>A key whose newest version is a live put costs no allocation (and, over a <see cref="MergeIterator"/>, which
+/// tells where each key's versions start, no key copy either): that row is yielded as is and the older versions are skipped. Only a key whose newest version is a merge operand (or an expired row) reads further
 /// back, copying its operands.</para>
 /// <para><see cref="Current"/> is valid until the next move, as for every <see cref="IRowIterator"/>. Disposing it
 /// disposes the source. Not thread-safe.</para>
@@ -17,7 +17,9 @@ namespace SlateDb.Read;
 internal sealed class ResolvingIterator : IRowIterator
 {
     private readonly IRowIterator _source;
-    private readonly VersionResolver _resolver;
+    private readonly MergeIterator? _merge;   // the source when it is a merge: it tells where a key's versions start
+    private readonly IMergeOperator? _mergeOperator;
+    private VersionResolver? _resolver;   // made for the first key whose newest version is a merge operand
     private readonly long _nowMs;
     private byte[] _key = new byte[64];
     private int _keyLength = -1;
@@ -30,8 +32,9 @@ internal sealed class ResolvingIterator : IRowIterator
     public ResolvingIterator(IRowIterator source, ReadResolution resolution)
     {
         _source = source;
+        _merge = source as MergeIterator;
         _nowMs = resolution.NowMs;
-        _resolver = new VersionResolver(resolution.MergeOperator, _nowMs);
+        _mergeOperator = resolution.MergeOperator;
     }
 
     private enum Step
@@ -134,19 +137,46 @@ internal sealed class ResolvingIterator : IRowIterator
     private Step Decide()
     {
         var row = _source.Current;
-        if (IsCurrentKey(row.Key.Span))
+        if (!StartsKey(row.Key.Span))
         {
             return Step.Skip;   // an older version of a key already resolved
         }
 
-        RememberKey(row.Key.Span);
         if (row.Kind == RowKind.Put && !(row.HasExpiry && row.IsExpiredAt(_nowMs)))
         {
             _current = row;
             return Step.Yield;
         }
 
-        return row.Kind == RowKind.Merge ? Step.Chain : Step.Skip;   // a tombstone or an expired put: no value
+        if (row.Kind != RowKind.Merge)
+        {
+            return Step.Skip;   // a tombstone or an expired put: no value
+        }
+
+        if (_merge is not null)
+        {
+            RememberKey(row.Key.Span);   // the key of the resolved value
+        }
+
+        return Step.Chain;
+    }
+
+    // Whether the source's current row, of key `key`, is the newest version of its key. A merge source says so itself;
+    // for any other source the key is compared with the last one's, and remembered.
+    private bool StartsKey(ReadOnlySpan<byte> key)
+    {
+        if (_merge is not null)
+        {
+            return _merge.CurrentStartsKey;
+        }
+
+        if (IsCurrentKey(key))
+        {
+            return false;
+        }
+
+        RememberKey(key);
+        return true;
     }
 
     // Feeds the current row (an operand) and the key's older versions to the resolver; true when the key has a value.
@@ -155,9 +185,10 @@ internal sealed class ResolvingIterator : IRowIterator
         var first = _source.Current;
         var seq = first.Seq;
         var createTs = first.CreateTs;
-        _resolver.Reset();
-        _resolver.Add(first, copy: true);
-        while (!_resolver.IsSettled)
+        var resolver = _resolver ??= new VersionResolver(_mergeOperator, _nowMs);
+        resolver.Reset();
+        resolver.Add(first, copy: true);
+        while (!resolver.IsSettled)
         {
             if (!await _source.MoveNextAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -166,17 +197,17 @@ internal sealed class ResolvingIterator : IRowIterator
             }
 
             var older = _source.Current;
-            if (!IsCurrentKey(older.Key.Span))
+            if (_merge is not null ? _merge.CurrentStartsKey : !IsCurrentKey(older.Key.Span))
             {
                 _sourceAhead = true;
                 break;
             }
 
-            _resolver.Add(older, copy: true);
+            resolver.Add(older, copy: true);
         }
 
         var key = _key.AsMemory(0, _keyLength);
-        if (_resolver.Result(key) is not { } value)
+        if (resolver.Result(key) is not { } value)
         {
             return false;
         }

@@ -25,7 +25,7 @@ internal sealed class ScanIterator : IAsyncDisposable
     private readonly ReadResolution _resolution;
     private readonly long _readAheadBytes;
     private IRowIterator? _merge;
-    private byte[]? _lastKey;
+    private ReadOnlyMemory<byte>? _lastKey;
     private bool _exhausted;
     private bool _disposed;
 
@@ -64,28 +64,66 @@ internal sealed class ScanIterator : IAsyncDisposable
     }
 
     /// <summary>The next key and value in the range, or null at the end. The returned memory is the caller's.</summary>
-    public async ValueTask<KeyValue?> NextAsync(CancellationToken cancellationToken)
+    /// <remarks>Completes synchronously while the sources do (rows of loaded blocks and memtables).</remarks>
+    public ValueTask<KeyValue?> NextAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _lifecycle.ThrowIfNotReadable();
-        _scanToken.ThrowIfCancellationRequested();
-        if (_exhausted)
+        // Failures are reported through the returned task, as from an async method.
+        try
         {
-            return null;
-        }
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _lifecycle.ThrowIfNotReadable();
+            _scanToken.ThrowIfCancellationRequested();
+            if (_exhausted)
+            {
+                return new ValueTask<KeyValue?>((KeyValue?)null);
+            }
 
+            if (_merge is not { } merge)
+            {
+                return OpenAndNextAsync(cancellationToken);
+            }
+
+            var moved = merge.MoveNextAsync(cancellationToken);
+            if (!moved.IsCompletedSuccessfully)
+            {
+                return NextSlowAsync(moved);
+            }
+
+#pragma warning disable VSTHRD103 // Result is read only after IsCompletedSuccessfully: it never blocks.
+            return new ValueTask<KeyValue?>(Take(moved.Result));
+#pragma warning restore VSTHRD103
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<KeyValue?>(e);
+        }
+    }
+
+    private async ValueTask<KeyValue?> OpenAndNextAsync(CancellationToken cancellationToken)
+    {
         var merge = _merge ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
-        if (!await merge.MoveNextAsync(cancellationToken).ConfigureAwait(false) || _range.IsPastEnd(merge.Current.Key.Span))
+        return Take(await merge.MoveNextAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    private async ValueTask<KeyValue?> NextSlowAsync(ValueTask<bool> moved) => Take(await moved.ConfigureAwait(false));
+
+    // The row the merge moved to (`moved`), copied for the caller: key and value share one array. Null at the end.
+    private KeyValue? Take(bool moved)
+    {
+        var row = _merge!.Current;
+        var key = row.Key.Span;
+        if (!moved || _range.IsPastEnd(key))
         {
             _exhausted = true;
             return null;
         }
 
-        var row = merge.Current;
-
-        var key = row.Key.ToArray();
-        _lastKey = key;
-        return new KeyValue(key, row.Value.ToArray(), row.Seq);
+        var data = GC.AllocateUninitializedArray<byte>(key.Length + row.Value.Length);
+        key.CopyTo(data);
+        row.Value.Span.CopyTo(data.AsSpan(key.Length));
+        var copy = data.AsMemory(0, key.Length);
+        _lastKey = copy;
+        return new KeyValue(copy, data.AsMemory(key.Length), row.Seq);
     }
 
     /// <summary>Moves forward so the next key returned is the first one ≥ <paramref name="key"/>.</summary>
@@ -98,10 +136,10 @@ internal sealed class ScanIterator : IAsyncDisposable
             throw new ArgumentException($"Cannot seek to {Convert.ToHexString(key.Span)}: it is outside the scan's range {_range}.", nameof(key));
         }
 
-        if (_lastKey is not null && key.Span.SequenceCompareTo(_lastKey) <= 0)
+        if (_lastKey is { } last && key.Span.SequenceCompareTo(last.Span) <= 0)
         {
             throw new ArgumentException(
-                $"Cannot seek to {Convert.ToHexString(key.Span)}: a scan only moves forward, and it already returned {Convert.ToHexString(_lastKey)}.",
+                $"Cannot seek to {Convert.ToHexString(key.Span)}: a scan only moves forward, and it already returned {Convert.ToHexString(last.Span)}.",
                 nameof(key));
         }
 
@@ -146,48 +184,45 @@ internal sealed class ScanIterator : IAsyncDisposable
             CacheStartBlocks = true,
             ReadAhead = _readAheadBytes > 0 ? ReadAheadBudget.ForScan(_readAheadBytes) : null,
         };
-        var sources = new List<IRowIterator>(2 + _state.Immutables.Length + _state.L0.Length + _state.SortedRuns.Length);
+        // Each source waits in the merge at a key at or below its first row (the memtables and the overlay at the start),
+        // so an SST is only opened once the scan reaches its first key: a short scan reads only the SSTs it needs.
+        var count = (_overlay is null ? 1 : 2) + _state.Immutables.Length + _state.L0.Length + _state.SortedRuns.Length;
+        var sources = new List<IRowIterator>(count);
+        var bounds = new List<ReadOnlyMemory<byte>>(count);
         if (_overlay is not null)
         {
             // At the bound, and first: it wins over a source row with the same key and seq, and hides older ones.
             sources.Add(_overlay);
+            bounds.Add(default);
         }
 
         sources.Add(_state.Active.CreateIterator(_range));
+        bounds.Add(default);
         foreach (var frozen in _state.Immutables)
         {
             sources.Add(frozen.CreateIterator(_range));
+            bounds.Add(default);
         }
 
-        try
+        foreach (var table in _state.L0)
         {
-            foreach (var table in _state.L0)
+            if (table.Overlaps(_range))
             {
-                if (table.Overlaps(_range))
-                {
-                    var reader = await _tables.GetAsync(table, cancellationToken).ConfigureAwait(false);
-                    sources.Add(reader.CreateIterator(_range, readOptions));
-                }
+                sources.Add(new TableIterator(table, _range, _tables, readOptions));
+                bounds.Add(table.FirstKey);
             }
-        }
-        catch
-        {
-            foreach (var source in sources)
-            {
-                await source.DisposeAsync().ConfigureAwait(false);
-            }
-
-            throw;
         }
 
         foreach (var run in _state.SortedRuns)
         {
-            sources.Add(new SortedRunIterator(run, _range, _tables, readOptions));
+            var runRows = new SortedRunIterator(run, _range, _tables, readOptions);
+            sources.Add(runRows);
+            bounds.Add(runRows.LowerBound);
         }
 
         // Every visible version not deleted by a range tombstone goes to the resolver, which keeps the newest unless merge
         // operands or expiry need older ones.
-        var merge = new MergeIterator(sources, new MergeOptions { MaxSeq = _bound, NewestOnly = false, HideTombstones = false });
+        var merge = new MergeIterator(sources, new MergeOptions { MaxSeq = _bound, NewestOnly = false, HideTombstones = false }, bounds);
         RangeTombstoneList tombstones;
         try
         {

@@ -47,15 +47,89 @@ public class MergeIteratorModelTests
 
             var expected = Model(sources, options, from: null);
 
-            // Every other seed uses sources that scribble over their rows on each move and complete asynchronously.
-            await using var merge = new MergeIterator(Iterators(sources, hostile: seed % 2 == 0, seed), options);
-            var actual = await DrainAsync(merge);
+            // Every other seed uses sources that scribble over their rows on each move and complete asynchronously; two
+            // seeds in three give the sources lower bounds, so they wait in the merge until it reaches them.
+            var bounds = seed % 3 == 0 ? null : LowerBounds(sources, random);
+            context += bounds is null ? string.Empty : $", lower bounds {string.Join(" ", bounds.Select(b => Show(Put(b.ToArray(), 0, []))))}";
+            await using var merge = new MergeIterator(Iterators(sources, hostile: seed % 2 == 0, seed), options, bounds);
+            var (actual, starts) = await DrainWithStartsAsync(merge);
             AssertRows(expected, actual, context);
+            AssertStarts(actual, starts, context);
 
             // Seek to a random key (forwards or backwards) and compare the rest.
             var target = Bytes($"k{random.Next(0, 45):D2}");
             await merge.SeekAsync(target);
-            AssertRows(Model(sources, options, target), await DrainAsync(merge), $"{context}, after seeking to {Show(Put(target, 0, []))}");
+            (actual, starts) = await DrainWithStartsAsync(merge);
+            AssertRows(Model(sources, options, target), actual, $"{context}, after seeking to {Show(Put(target, 0, []))}");
+            AssertStarts(actual, starts, context);
+        }
+    }
+
+    [Fact]
+    public async Task A_seek_before_the_first_move_leaves_a_source_bounded_at_or_after_the_key_alone()
+    {
+        Row[] first = [Put("a", 1, "a1"), Put("m", 2, "m2")];
+        Row[] later = [Put("p", 3, "p3"), Put("q", 4, "q4")];
+        var laterRows = new CountingRowIterator(new ArrayRowIterator(later));
+        await using var merge = new MergeIterator([new ArrayRowIterator(first), laterRows], MergeOptions.Default, [default, Bytes("p")]);
+
+        await merge.SeekAsync(Bytes("b"));
+
+        Assert.Equal(0, laterRows.Seeks);
+        Assert.Equal("m@2:Put=m2", Show(await DrainAsync(merge, limit: 1)));
+        Assert.Equal(0, laterRows.Moves);
+        Assert.Equal("p@3:Put=p3, q@4:Put=q4", Show(await DrainAsync(merge)));
+
+        // Once moved, a source seeks like any other.
+        await merge.SeekAsync(Bytes("q"));
+        Assert.Equal(1, laterRows.Seeks);
+        Assert.Equal("q@4:Put=q4", Show(await DrainAsync(merge)));
+    }
+
+    [Fact]
+    public async Task A_source_waiting_at_a_key_comes_before_the_other_sources_versions_of_it()
+    {
+        // The waiting source holds the newest version of "k", its lower bound; the other source reaches "k" first.
+        Row[] newer = [Put("k", 9, "k9"), Put("z", 1, "z1")];
+        var waiting = new CountingRowIterator(new ArrayRowIterator(newer));
+        Row[] older = [Put("a", 1, "a1"), Put("k", 5, "k5")];
+        await using var merge = new MergeIterator([new ArrayRowIterator(older), waiting], new MergeOptions { NewestOnly = false }, [default, Bytes("k")]);
+
+        Assert.Equal("a@1:Put=a1", Show(await DrainAsync(merge, limit: 1)));
+        Assert.Equal(0, waiting.Moves);
+        Assert.Equal("k@9:Put=k9, k@5:Put=k5, z@1:Put=z1", Show(await DrainAsync(merge)));
+    }
+
+    // Per source: no bound, its first key, a smaller key, or (for an empty source) any key.
+    private static ReadOnlyMemory<byte>[] LowerBounds(List<Row[]> sources, Random random)
+        => sources.Select(rows => random.Next(4) switch
+        {
+            0 => default,
+            _ when rows.Length == 0 => Bytes($"k{random.Next(0, 45):D2}"),
+            1 => rows[0].Key.ToArray(),
+            _ => rows[0].Key[..random.Next(0, rows[0].Key.Length + 1)].ToArray(),
+        }).Select(b => (ReadOnlyMemory<byte>)b).ToArray();
+
+    private static async Task<(List<Row> Rows, List<bool> Starts)> DrainWithStartsAsync(MergeIterator merge)
+    {
+        var rows = new List<Row>();
+        var starts = new List<bool>();
+        while (await merge.MoveNextAsync())
+        {
+            rows.Add(merge.Current.Detach());
+            starts.Add(merge.CurrentStartsKey);
+        }
+
+        return (rows, starts);
+    }
+
+    // CurrentStartsKey is true exactly for the first row of each key.
+    private static void AssertStarts(List<Row> rows, List<bool> starts, string context)
+    {
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var expected = i == 0 || !rows[i].Key.Span.SequenceEqual(rows[i - 1].Key.Span);
+            Assert.True(expected == starts[i], $"{context}: CurrentStartsKey of row {i} ({Show(rows[i])}) is {starts[i]}");
         }
     }
 

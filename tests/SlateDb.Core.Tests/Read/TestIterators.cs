@@ -90,3 +90,27 @@ internal sealed class DisposeTrackingIterator(Exception? failWith = null) : IRow
         return failWith is null ? ValueTask.CompletedTask : ValueTask.FromException(failWith);
     }
 }
+
+/// <summary>Counts the moves and seeks made on an iterator.</summary>
+internal sealed class CountingRowIterator(IRowIterator inner) : IRowIterator
+{
+    public int Moves { get; private set; }
+
+    public int Seeks { get; private set; }
+
+    public Row Current => inner.Current;
+
+    public ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken = default)
+    {
+        Moves++;
+        return inner.MoveNextAsync(cancellationToken);
+    }
+
+    public ValueTask SeekAsync(ReadOnlyMemory<byte> key, CancellationToken cancellationToken = default)
+    {
+        Seeks++;
+        return inner.SeekAsync(key, cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+}
