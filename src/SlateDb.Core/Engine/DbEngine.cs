@@ -172,9 +172,13 @@ internal sealed class DbEngine
         _poller = _manifest.PollAsync(Services.Time, Services.Settings.ManifestPollInterval, Services.DbPath, e => Fail(StoreErrors.BackgroundFailure("the manifest poller", e)), _stop.Token);
         if (Services.Settings.Gc is { } gc)
         {
-            _gc = GcSchedule.RunAsync(CreateCollector(), gc, Services.Time, Services.DbPath, Services.Logger, _stop.Token);
+            ScheduledCollector = CreateCollector();
+            _gc = GcSchedule.RunAsync(ScheduledCollector, gc, Services.Time, Services.DbPath, Services.Logger, _stop.Token);
         }
     }
+
+    /// <summary>The collector the in-process schedule runs (null when <see cref="Settings.Gc"/> is off).</summary>
+    public GarbageCollector? ScheduledCollector { get; private set; }
 
     /// <summary>A collector for this database that goes through this writer's manifest and honours its open scans.</summary>
     public GarbageCollector CreateCollector()

@@ -59,6 +59,7 @@ internal sealed class GarbageCollector
     private readonly ILogger _logger;
     private readonly SnapshotPins? _pins;
     private ulong? _settledAt;
+    private volatile bool _settled;
     private bool _heldBack;
 
     /// <param name="store">The main store (manifests, compacted SSTs, compactor state, and clone parents).</param>
@@ -84,6 +85,9 @@ internal sealed class GarbageCollector
 
     /// <summary>The id of the latest manifest the last run read (0 before the first run).</summary>
     public ulong LastManifestId { get; private set; }
+
+    /// <summary>Whether the last full run settled (invariant 7): runs are one manifest read until the latest manifest changes.</summary>
+    public bool IsSettled => _settled;
 
     /// <summary>Runs once.</summary>
     /// <exception cref="ArgumentOutOfRangeException">MinAge is negative.</exception>
@@ -129,6 +133,7 @@ internal sealed class GarbageCollector
         }
 
         _settledAt = null;
+        _settled = false;
         _heldBack = false;
         var compactions = await ReadCompactorStateAsync(cancellationToken).ConfigureAwait(false);
         var (latest, removedCheckpoints) = await RemoveExpiredCheckpointsAsync(now, options.DryRun, cancellationToken).ConfigureAwait(false);
@@ -180,6 +185,7 @@ internal sealed class GarbageCollector
         if (!options.DryRun && !_heldBack && result == new GcResult())
         {
             _settledAt = latest.Id;
+            _settled = true;
         }
 
         Log.GcFinished(
