@@ -10,8 +10,10 @@ namespace SlateDb;
 /// each key visible when the scan was created (deleted keys are skipped).
 /// </summary>
 /// <remarks>
-/// Each <see cref="KeyValue"/> owns its memory. Enumerate with <c>await foreach</c> (which disposes the iterator at the
-/// end) or call <see cref="NextAsync"/> until it returns null and dispose the iterator. Not thread-safe.
+/// Each <see cref="KeyValue"/> <see cref="NextAsync"/> returns owns its memory. Enumerate with <c>await foreach</c> (which
+/// disposes the iterator at the end) or call <see cref="NextAsync"/> until it returns null and dispose the iterator. To
+/// read rows in place without a copy each, call <see cref="MoveNextAsync"/> and read <see cref="Current"/> before the next
+/// call. Not thread-safe.
 /// </remarks>
 public sealed class DbIterator : IAsyncEnumerable<KeyValue>, IAsyncDisposable
 {
@@ -44,6 +46,32 @@ public sealed class DbIterator : IAsyncEnumerable<KeyValue>, IAsyncDisposable
         }
 
         return next.IsCompletedSuccessfully ? next : MapStoreErrorsAsync(next);
+    }
+
+    /// <summary>
+    /// The key and value <see cref="MoveNextAsync"/> moved to, without a copy: the memory is the iterator's and is valid
+    /// only until the next call to <see cref="MoveNextAsync"/>, <see cref="NextAsync"/>, <see cref="SeekAsync"/> or
+    /// <see cref="DisposeAsync"/>; copy what you keep (<c>Current.Key.ToArray()</c>). Default before the first move,
+    /// after a move that returned false, and after any other call.
+    /// </summary>
+    public KeyValue Current => _scan.Current;
+
+    /// <summary>
+    /// Moves to the next key and value and leaves them in <see cref="Current"/> without copying them: true when there is
+    /// one, false after the last. The same rows as <see cref="NextAsync"/>, for a caller that reads each row before it
+    /// moves on (no allocation per row); the two may be mixed.
+    /// </summary>
+    /// <exception cref="DbClosedException">The database was closed.</exception>
+    /// <exception cref="SlateDbException">The object store failed, as for <see cref="NextAsync"/>.</exception>
+    public ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken = default)
+    {
+        var moved = _scan.MoveNextAsync(cancellationToken);
+        if (_activity is not null)
+        {
+            return CountAsync(moved);
+        }
+
+        return moved.IsCompletedSuccessfully ? moved : MapStoreErrorsAsync(moved);
     }
 
     /// <summary>Moves forward: the next key returned is the first one greater than or equal to <paramref name="key"/>.</summary>
@@ -100,6 +128,37 @@ public sealed class DbIterator : IAsyncEnumerable<KeyValue>, IAsyncDisposable
         {
             DbTracing.Failed(_activity, e);
             throw;
+        }
+    }
+
+    private async ValueTask<bool> CountAsync(ValueTask<bool> moved)
+    {
+        try
+        {
+            var found = await MapStoreErrorsAsync(moved).ConfigureAwait(false);
+            if (found)
+            {
+                _rows++;
+            }
+
+            return found;
+        }
+        catch (Exception e)
+        {
+            DbTracing.Failed(_activity, e);
+            throw;
+        }
+    }
+
+    private async ValueTask<bool> MapStoreErrorsAsync(ValueTask<bool> moved)
+    {
+        try
+        {
+            return await moved.ConfigureAwait(false);
+        }
+        catch (ObjectStoreException e)
+        {
+            throw StoreErrors.ToDbError(_dbPath, "a scan", e);
         }
     }
 

@@ -26,6 +26,8 @@ internal sealed class ScanIterator : IAsyncDisposable
     private readonly long _readAheadBytes;
     private IRowIterator? _merge;
     private ReadOnlyMemory<byte>? _lastKey;
+    private byte[] _keyBuffer = [];   // the key of the row an in-place move is on (the sources reuse their key memory)
+    private KeyValue _current;
     private bool _exhausted;
     private bool _disposed;
 
@@ -63,6 +65,51 @@ internal sealed class ScanIterator : IAsyncDisposable
         _lifecycle = lifecycle;
     }
 
+    /// <summary>
+    /// The row the last <see cref="MoveNextAsync"/> that returned true moved to, in place: its key is a buffer of this
+    /// scan and its value the memory of the source it came from, both valid only until the scan's next call.
+    /// </summary>
+    public KeyValue Current => _current;
+
+    /// <summary>
+    /// Moves to the next key and value in the range without copying them (see <see cref="Current"/>); false at the end.
+    /// </summary>
+    /// <remarks>Completes synchronously while the sources do (rows of loaded blocks and memtables).</remarks>
+    public ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken)
+    {
+        // Failures are reported through the returned task, as from an async method.
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _lifecycle.ThrowIfNotReadable();
+            _scanToken.ThrowIfCancellationRequested();
+            _current = default;
+            if (_exhausted)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            if (_merge is not { } merge)
+            {
+                return OpenAndMoveAsync(cancellationToken);
+            }
+
+            var moved = merge.MoveNextAsync(cancellationToken);
+            if (!moved.IsCompletedSuccessfully)
+            {
+                return MoveSlowAsync(moved);
+            }
+
+#pragma warning disable VSTHRD103 // Result is read only after IsCompletedSuccessfully: it never blocks.
+            return new ValueTask<bool>(Hold(moved.Result));
+#pragma warning restore VSTHRD103
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<bool>(e);
+        }
+    }
+
     /// <summary>The next key and value in the range, or null at the end. The returned memory is the caller's.</summary>
     /// <remarks>Completes synchronously while the sources do (rows of loaded blocks and memtables).</remarks>
     public ValueTask<KeyValue?> NextAsync(CancellationToken cancellationToken)
@@ -73,6 +120,7 @@ internal sealed class ScanIterator : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             _lifecycle.ThrowIfNotReadable();
             _scanToken.ThrowIfCancellationRequested();
+            _current = default;
             if (_exhausted)
             {
                 return new ValueTask<KeyValue?>((KeyValue?)null);
@@ -106,6 +154,38 @@ internal sealed class ScanIterator : IAsyncDisposable
     }
 
     private async ValueTask<KeyValue?> NextSlowAsync(ValueTask<bool> moved) => Take(await moved.ConfigureAwait(false));
+
+    private async ValueTask<bool> OpenAndMoveAsync(CancellationToken cancellationToken)
+    {
+        var merge = _merge ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return Hold(await merge.MoveNextAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    private async ValueTask<bool> MoveSlowAsync(ValueTask<bool> moved) => Hold(await moved.ConfigureAwait(false));
+
+    // The row the merge moved to (`moved`), held in place as Current: the key copied into the scan's buffer (the last key
+    // returned must outlive the sources' next moves, for SeekAsync), the value as the source holds it. False at the end.
+    private bool Hold(bool moved)
+    {
+        var row = _merge!.Current;
+        var key = row.Key.Span;
+        if (!moved || _range.IsPastEnd(key))
+        {
+            _exhausted = true;
+            return false;
+        }
+
+        if (_keyBuffer.Length < key.Length)
+        {
+            _keyBuffer = new byte[Math.Max(key.Length, Math.Max(64, _keyBuffer.Length * 2))];
+        }
+
+        key.CopyTo(_keyBuffer);
+        var held = _keyBuffer.AsMemory(0, key.Length);
+        _lastKey = held;
+        _current = new KeyValue(held, row.Value, row.Seq);
+        return true;
+    }
 
     // The row the merge moved to (`moved`), copied for the caller: key and value share one array. Null at the end.
     private KeyValue? Take(bool moved)
@@ -143,6 +223,7 @@ internal sealed class ScanIterator : IAsyncDisposable
                 nameof(key));
         }
 
+        _current = default;
         var merge = _merge ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
         await merge.SeekAsync(key, cancellationToken).ConfigureAwait(false);
         _exhausted = false;
