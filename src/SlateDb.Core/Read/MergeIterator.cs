@@ -46,6 +46,7 @@ internal sealed class MergeIterator : IRowIterator
     private readonly bool[] _moved;
     private byte[] _seekKey = [];
     private int _heapCount;
+    private int _secondSlot = -1;   // the heap slot (1 or 2) of the root's first child in order; -1: not known
     private bool _advanceTop;
     private byte[] _lastKey = new byte[64];
     private int _lastKeyLength;
@@ -131,6 +132,7 @@ internal sealed class MergeIterator : IRowIterator
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _heapCount = 0;
+        _secondSlot = -1;
         _advanceTop = false;
         _hasLast = false;
         _current = default;
@@ -237,6 +239,7 @@ internal sealed class MergeIterator : IRowIterator
     private void WaitAll(ReadOnlyMemory<byte> key)
     {
         _heapCount = 0;
+        _secondSlot = -1;
         for (var i = 0; i < _sources.Length; i++)
         {
             Wait(i, KeyCompare.Compare(_lowerBounds[i].Span, key.Span) >= 0 ? _lowerBounds[i] : key);
@@ -305,13 +308,38 @@ internal sealed class MergeIterator : IRowIterator
         if (moved)
         {
             Load(_heap[0]);
+            if (StaysOnTop())
+            {
+                return;
+            }
         }
         else
         {
             _heap[0] = _heap[--_heapCount];
         }
 
+        _secondSlot = -1;
         SiftDown(0);
+    }
+
+    // Whether the heap top, just moved, still comes before every other source: then the heap is unchanged. One
+    // comparison while one source yields row after row (a scan of disjoint SSTs, or of one SST), since the root's
+    // children keep their order until the heap changes.
+    private bool StaysOnTop()
+    {
+        if (_heapCount < 2)
+        {
+            return true;
+        }
+
+        var second = _secondSlot;
+        if (second < 0)
+        {
+            second = _heapCount > 2 && Precedes(_heap[2], _heap[1]) ? 2 : 1;
+            _secondSlot = second;
+        }
+
+        return Precedes(_heap[0], _heap[second]);
     }
 
     // Decides about the row at the heap top: true when it is the next row to yield (then in _current); false when it
@@ -415,6 +443,7 @@ internal sealed class MergeIterator : IRowIterator
 
     private void Push(int source)
     {
+        _secondSlot = -1;
         var i = _heapCount++;
         while (i > 0)
         {
