@@ -92,6 +92,29 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task A_scan_span_counts_rows_read_in_place_and_rows_copied_alike()
+    {
+        using var spans = new SpanCollector();
+        await using var db = await SlateDb.Db.Builder("rows-db", new InMemoryObjectStore()).WithTimeProvider(Clock()).BuildAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await db.PutAsync(K(i), V(i), NoWait);
+        }
+
+        using (spans.Root())
+        {
+            await using var scan = db.ScanAsync(KeyRange.All);
+            Assert.True(await scan.MoveNextAsync());
+            Assert.NotNull(await scan.NextAsync());
+            while (await scan.MoveNextAsync())
+            {
+            }
+        }
+
+        Assert.Equal(5L, Assert.Single(spans.Finished()).GetTagItem("slatedb.rows"));
+    }
+
+    [Fact]
     public async Task Garbage_collection_is_a_span_with_the_deleted_counts_and_is_counted_on_the_meter()
     {
         using var spans = new SpanCollector();
