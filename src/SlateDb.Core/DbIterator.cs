@@ -42,7 +42,7 @@ public sealed class DbIterator : IAsyncEnumerable<KeyValue>, IAsyncDisposable
         var next = _scan.NextAsync(cancellationToken);
         if (_activity is not null)
         {
-            return CountAsync(next);
+            return CountAsync(next, static kv => kv is not null);
         }
 
         return next.IsCompletedSuccessfully ? next : MapStoreErrorsAsync(next);
@@ -68,7 +68,7 @@ public sealed class DbIterator : IAsyncEnumerable<KeyValue>, IAsyncDisposable
         var moved = _scan.MoveNextAsync(cancellationToken);
         if (_activity is not null)
         {
-            return CountAsync(moved);
+            return CountAsync(moved, static found => found);
         }
 
         return moved.IsCompletedSuccessfully ? moved : MapStoreErrorsAsync(moved);
@@ -112,17 +112,18 @@ public sealed class DbIterator : IAsyncEnumerable<KeyValue>, IAsyncDisposable
         return _scan.DisposeAsync();
     }
 
-    private async ValueTask<KeyValue?> CountAsync(ValueTask<KeyValue?> next)
+    // The result of a move, counted on the scan's span when it is a row (`isRow`); a failure marks the span.
+    private async ValueTask<T> CountAsync<T>(ValueTask<T> next, Func<T, bool> isRow)
     {
         try
         {
-            var kv = await MapStoreErrorsAsync(next).ConfigureAwait(false);
-            if (kv is not null)
+            var result = await MapStoreErrorsAsync(next).ConfigureAwait(false);
+            if (isRow(result))
             {
                 _rows++;
             }
 
-            return kv;
+            return result;
         }
         catch (Exception e)
         {
@@ -131,38 +132,7 @@ public sealed class DbIterator : IAsyncEnumerable<KeyValue>, IAsyncDisposable
         }
     }
 
-    private async ValueTask<bool> CountAsync(ValueTask<bool> moved)
-    {
-        try
-        {
-            var found = await MapStoreErrorsAsync(moved).ConfigureAwait(false);
-            if (found)
-            {
-                _rows++;
-            }
-
-            return found;
-        }
-        catch (Exception e)
-        {
-            DbTracing.Failed(_activity, e);
-            throw;
-        }
-    }
-
-    private async ValueTask<bool> MapStoreErrorsAsync(ValueTask<bool> moved)
-    {
-        try
-        {
-            return await moved.ConfigureAwait(false);
-        }
-        catch (ObjectStoreException e)
-        {
-            throw StoreErrors.ToDbError(_dbPath, "a scan", e);
-        }
-    }
-
-    private async ValueTask<KeyValue?> MapStoreErrorsAsync(ValueTask<KeyValue?> next)
+    private async ValueTask<T> MapStoreErrorsAsync<T>(ValueTask<T> next)
     {
         try
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SlateDb.Engine;
 using SlateDb.Format;
 using SlateDb.Gc;
@@ -80,28 +81,9 @@ internal sealed class ScanIterator : IAsyncDisposable
         // Failures are reported through the returned task, as from an async method.
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _lifecycle.ThrowIfNotReadable();
-            _scanToken.ThrowIfCancellationRequested();
-            _current = default;
-            if (_exhausted)
-            {
-                return new ValueTask<bool>(false);
-            }
-
-            if (_merge is not { } merge)
-            {
-                return OpenAndMoveAsync(cancellationToken);
-            }
-
-            var moved = merge.MoveNextAsync(cancellationToken);
-            if (!moved.IsCompletedSuccessfully)
-            {
-                return MoveSlowAsync(moved);
-            }
-
+            var moved = MoveMergeAsync(cancellationToken);
 #pragma warning disable VSTHRD103 // Result is read only after IsCompletedSuccessfully: it never blocks.
-            return new ValueTask<bool>(Hold(moved.Result));
+            return moved.IsCompletedSuccessfully ? new ValueTask<bool>(Hold(moved.Result)) : HoldAsync(moved);
 #pragma warning restore VSTHRD103
         }
         catch (Exception e)
@@ -117,28 +99,9 @@ internal sealed class ScanIterator : IAsyncDisposable
         // Failures are reported through the returned task, as from an async method.
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _lifecycle.ThrowIfNotReadable();
-            _scanToken.ThrowIfCancellationRequested();
-            _current = default;
-            if (_exhausted)
-            {
-                return new ValueTask<KeyValue?>((KeyValue?)null);
-            }
-
-            if (_merge is not { } merge)
-            {
-                return OpenAndNextAsync(cancellationToken);
-            }
-
-            var moved = merge.MoveNextAsync(cancellationToken);
-            if (!moved.IsCompletedSuccessfully)
-            {
-                return NextSlowAsync(moved);
-            }
-
+            var moved = MoveMergeAsync(cancellationToken);
 #pragma warning disable VSTHRD103 // Result is read only after IsCompletedSuccessfully: it never blocks.
-            return new ValueTask<KeyValue?>(Take(moved.Result));
+            return moved.IsCompletedSuccessfully ? new ValueTask<KeyValue?>(Take(moved.Result)) : TakeAsync(moved);
 #pragma warning restore VSTHRD103
         }
         catch (Exception e)
@@ -147,34 +110,60 @@ internal sealed class ScanIterator : IAsyncDisposable
         }
     }
 
-    private async ValueTask<KeyValue?> OpenAndNextAsync(CancellationToken cancellationToken)
+    // Checks that the scan may move and moves its merge, opening it on the first move; false once the scan has ended.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ValueTask<bool> MoveMergeAsync(CancellationToken cancellationToken)
     {
-        var merge = _merge ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return Take(await merge.MoveNextAsync(cancellationToken).ConfigureAwait(false));
-    }
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _lifecycle.ThrowIfNotReadable();
+        _scanToken.ThrowIfCancellationRequested();
+        _current = default;
+        if (_exhausted)
+        {
+            return new ValueTask<bool>(false);
+        }
 
-    private async ValueTask<KeyValue?> NextSlowAsync(ValueTask<bool> moved) => Take(await moved.ConfigureAwait(false));
+        return _merge is { } merge ? merge.MoveNextAsync(cancellationToken) : OpenAndMoveAsync(cancellationToken);
+    }
 
     private async ValueTask<bool> OpenAndMoveAsync(CancellationToken cancellationToken)
     {
         var merge = _merge ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return Hold(await merge.MoveNextAsync(cancellationToken).ConfigureAwait(false));
+        return await merge.MoveNextAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<bool> MoveSlowAsync(ValueTask<bool> moved) => Hold(await moved.ConfigureAwait(false));
+    private async ValueTask<bool> HoldAsync(ValueTask<bool> moved) => Hold(await moved.ConfigureAwait(false));
+
+    private async ValueTask<KeyValue?> TakeAsync(ValueTask<bool> moved) => Take(await moved.ConfigureAwait(false));
+
+    // The row the merge moved to (`moved`) when the scan returns it; otherwise the scan has ended.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryRow(bool moved, out Row row)
+    {
+        if (moved)
+        {
+            row = _merge!.Current;
+            if (!_range.IsPastEnd(row.Key.Span))
+            {
+                return true;
+            }
+        }
+
+        row = default;
+        _exhausted = true;
+        return false;
+    }
 
     // The row the merge moved to (`moved`), held in place as Current: the key copied into the scan's buffer (the last key
     // returned must outlive the sources' next moves, for SeekAsync), the value as the source holds it. False at the end.
     private bool Hold(bool moved)
     {
-        var row = _merge!.Current;
-        var key = row.Key.Span;
-        if (!moved || _range.IsPastEnd(key))
+        if (!TryRow(moved, out var row))
         {
-            _exhausted = true;
             return false;
         }
 
+        var key = row.Key.Span;
         if (_keyBuffer.Length < key.Length)
         {
             _keyBuffer = new byte[Math.Max(key.Length, Math.Max(64, _keyBuffer.Length * 2))];
@@ -190,14 +179,12 @@ internal sealed class ScanIterator : IAsyncDisposable
     // The row the merge moved to (`moved`), copied for the caller: key and value share one array. Null at the end.
     private KeyValue? Take(bool moved)
     {
-        var row = _merge!.Current;
-        var key = row.Key.Span;
-        if (!moved || _range.IsPastEnd(key))
+        if (!TryRow(moved, out var row))
         {
-            _exhausted = true;
             return null;
         }
 
+        var key = row.Key.Span;
         var data = GC.AllocateUninitializedArray<byte>(key.Length + row.Value.Length);
         key.CopyTo(data);
         row.Value.Span.CopyTo(data.AsSpan(key.Length));

@@ -81,45 +81,4 @@ public sealed class OwnWriteCheckTests
         await inner.PutAsync(Path, "sst"u8.ToArray(), PutMode.Create, new PutOptions { PutId = putId });
         return (new FaultInjectingObjectStore(inner, seed: 1), new ObjectAlreadyExistsException(Path, inner.Uri));
     }
-
-    /// <summary>A fake clock that lets a test wait until a timer is set, then move time by exactly its due time.</summary>
-    private sealed class TimerCountingTimeProvider : FakeTimeProvider
-    {
-        private readonly SemaphoreSlim _timers = new(0);
-        private readonly Lock _lock = new();
-        private readonly Queue<TimeSpan> _dueTimes = new();
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var timer = base.CreateTimer(callback, state, dueTime, period);
-            lock (_lock)
-            {
-                _dueTimes.Enqueue(dueTime);
-            }
-
-            _timers.Release();
-            return timer;
-        }
-
-        /// <summary>
-        /// Waits for the next timer (failing at once if <paramref name="pending"/> ends first), checks it waits
-        /// <paramref name="expected"/>, and moves time that far.
-        /// </summary>
-        public async Task AdvanceAfterNextTimerAsync(TimeSpan expected, Task pending)
-        {
-            var timer = _timers.WaitAsync(TimeSpan.FromSeconds(30));
-            if (await Task.WhenAny(timer, pending) == pending)
-            {
-                Assert.Fail($"the check ended instead of waiting to retry: {pending.Exception?.InnerException?.GetType().Name ?? "it returned"}");
-            }
-
-            Assert.True(await timer, "no wait was started on the clock");
-            lock (_lock)
-            {
-                Assert.Equal(expected, _dueTimes.Dequeue());
-            }
-
-            Advance(expected);
-        }
-    }
 }
